@@ -1,0 +1,230 @@
+//! The test harness shared by every module: the test context, failure reporting, seeded
+//! randomness, and the entry point that wasm exports and native `#[test]`s both go through.
+//!
+//! A failure prints one line `FAIL variant=V module=M seed=S [sub=T]: message` and then traps (on
+//! wasm) or panics (natively). Panics from the runtime itself (assertions) are reported with the
+//! same prefix by the wasm panic handler, from the context recorded in [`CURRENT`].
+
+use core::cell::Cell;
+use core::fmt;
+use core::sync::atomic::{AtomicBool, Ordering};
+
+/// Which build this is: `ni`, `inc` or `64` on wasm; `native` or `native-inc` on the host.
+pub const VARIANT: &str = if cfg!(target_arch = "wasm64") {
+    "64"
+} else if cfg!(target_family = "wasm") {
+    if cfg!(feature = "incremental") {
+        "inc"
+    } else {
+        "ni"
+    }
+} else if cfg!(feature = "incremental") {
+    "native-inc"
+} else {
+    "native"
+};
+
+/// A test module: its name and entry point.
+#[derive(Clone, Copy)]
+pub struct Module {
+    /// The name after `test_` in the export.
+    pub name: &'static str,
+    /// Runs the whole module with the context's seed.
+    pub run: fn(&Ctx),
+}
+
+/// The test running now, for reports from the panic handler. Wasm is single-threaded; natively
+/// each `#[test]` thread has its own.
+pub struct Current {
+    module: Cell<&'static str>,
+    sub: Cell<&'static str>,
+    seed: Cell<u64>,
+}
+
+#[cfg(target_family = "wasm")]
+// SAFETY: wasm modules built here are single-threaded; no two threads can reach the cells.
+unsafe impl Sync for Current {}
+
+impl Current {
+    const fn new() -> Self {
+        Current {
+            module: Cell::new(""),
+            sub: Cell::new(""),
+            seed: Cell::new(0),
+        }
+    }
+
+    /// Writes the `FAIL variant=... module=... seed=...` prefix of a report.
+    pub fn write_prefix(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        write!(
+            out,
+            "FAIL variant={} module={} seed={}",
+            VARIANT,
+            self.module.get(),
+            self.seed.get()
+        )?;
+        if !self.sub.get().is_empty() {
+            write!(out, " sub={}", self.sub.get())?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(target_family = "wasm")]
+/// The test running now.
+pub static CURRENT: Current = Current::new();
+
+#[cfg(not(target_family = "wasm"))]
+std::thread_local! {
+    static CURRENT_TLS: Current = const { Current::new() };
+}
+
+fn with_current<R>(f: impl FnOnce(&Current) -> R) -> R {
+    #[cfg(target_family = "wasm")]
+    {
+        f(&CURRENT)
+    }
+    #[cfg(not(target_family = "wasm"))]
+    {
+        CURRENT_TLS.with(f)
+    }
+}
+
+/// Writes the report prefix for the running test (used by the wasm panic handler).
+pub fn write_current_prefix(out: &mut dyn fmt::Write) -> fmt::Result {
+    with_current(|c| c.write_prefix(out))
+}
+
+/// What a test body gets: the seed and the means to fail.
+pub struct Ctx {
+    /// The module under test.
+    pub module: &'static str,
+    /// The seed from the export's argument.
+    pub seed: u64,
+}
+
+impl Ctx {
+    /// Fails the test with a message naming variant, module, seed and sub-test.
+    #[cold]
+    #[track_caller]
+    pub fn fail(&self, args: fmt::Arguments<'_>) -> ! {
+        let mut prefix = alloc::string::String::new();
+        let _ = write_current_prefix(&mut prefix);
+        FAILING.store(true, Ordering::Relaxed);
+        panic!("{prefix}: {args}");
+    }
+
+    /// Runs a named sub-test; failures inside it name it.
+    pub fn sub(&self, name: &'static str, body: impl FnOnce(&Ctx)) {
+        let outer = with_current(|c| c.sub.replace(name));
+        body(self);
+        with_current(|c| c.sub.set(outer));
+    }
+
+    /// A random generator for this test, derived from the seed and a stream of labels, so that
+    /// independent parts (heap `k` of chunk `c`, say) draw independent, reproducible numbers.
+    pub fn rng(&self, stream: &[u64]) -> Rng {
+        Rng::derive(self.seed, stream)
+    }
+}
+
+/// Set when a failure came through [`Ctx::fail`], whose message already has the prefix.
+pub static FAILING: AtomicBool = AtomicBool::new(false);
+
+/// Runs one module under `seed`: the single code path of wasm exports and native tests.
+pub fn run_module(module: &'static str, seed: u64, run: fn(&Ctx)) {
+    with_current(|c| {
+        c.module.set(module);
+        c.sub.set("");
+        c.seed.set(seed);
+    });
+    let ctx = Ctx { module, seed };
+    run(&ctx);
+}
+
+/// Fails the test unless `cond` holds.
+#[macro_export]
+macro_rules! check {
+    ($ctx:expr, $cond:expr, $($fmt:tt)+) => {
+        if !$cond {
+            $ctx.fail(format_args!($($fmt)+))
+        }
+    };
+}
+
+/// Fails the test unless `actual == expected`, printing both.
+#[macro_export]
+macro_rules! check_eq {
+    ($ctx:expr, $actual:expr, $expected:expr, $($fmt:tt)+) => {{
+        let (actual, expected) = (&$actual, &$expected);
+        if actual != expected {
+            $ctx.fail(format_args!(
+                "{}: expected {:?}, actual {:?}",
+                format_args!($($fmt)+),
+                expected,
+                actual
+            ))
+        }
+    }};
+}
+
+/// A seeded pseudo-random generator (PCG via `oorandom`) with the helpers tests need.
+#[derive(Clone)]
+pub struct Rng(oorandom::Rand64);
+
+/// SplitMix64 finalizer: spreads the bits of a seed so nearby seeds give unrelated streams.
+const fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Rng {
+    /// A generator for `seed` and the labels in `stream`.
+    pub fn derive(seed: u64, stream: &[u64]) -> Self {
+        let mut h = mix(seed);
+        for &s in stream {
+            h = mix(h ^ mix(s));
+        }
+        let lo = mix(h ^ 0x5151);
+        Rng(oorandom::Rand64::new((u128::from(h) << 64) | u128::from(lo)))
+    }
+
+    /// A uniformly random `u64`.
+    pub fn u64(&mut self) -> u64 {
+        self.0.rand_u64()
+    }
+
+    /// A uniformly random number in `0..n`; `n` must be positive.
+    pub fn below(&mut self, n: u64) -> u64 {
+        debug_assert!(n > 0);
+        self.0.rand_range(0..n)
+    }
+
+    /// A uniformly random index in `0..n`; `n` must be positive.
+    pub fn index(&mut self, n: usize) -> usize {
+        self.below(n as u64) as usize
+    }
+
+    /// True with probability `percent / 100`.
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.below(100) < percent
+    }
+
+    /// A number whose magnitude is spread over all bit lengths (small values as likely as huge
+    /// ones), which finds edge cases faster than a uniform draw.
+    pub fn u64_any_width(&mut self) -> u64 {
+        let bits = self.below(65) as u32;
+        match bits {
+            0 => 0,
+            64 => self.u64(),
+            b => self.u64() & ((1u64 << b) - 1),
+        }
+    }
+
+    /// `len` random bytes.
+    pub fn bytes(&mut self, len: usize) -> alloc::vec::Vec<u8> {
+        (0..len).map(|_| self.u64() as u8).collect()
+    }
+}

@@ -1,0 +1,82 @@
+//! CRC-32: standard check values, a bit-at-a-time reference on random data, independence from
+//! how the input is split, and detection of every single-bit error.
+
+use crate::check_eq;
+use crate::harness::Ctx;
+use rts::crc32::{self, Crc32, POLYNOMIAL};
+
+/// Runs the module.
+pub fn run(ctx: &Ctx) {
+    ctx.sub("check_values", check_values);
+    ctx.sub("reference", reference);
+    ctx.sub("split", split);
+    ctx.sub("single_bit_errors", single_bit_errors);
+}
+
+/// Bit-at-a-time CRC-32, the textbook definition.
+fn bitwise(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            let mask = (crc & 1).wrapping_neg();
+            crc = (crc >> 1) ^ (POLYNOMIAL & mask);
+        }
+    }
+    !crc
+}
+
+fn check_values(ctx: &Ctx) {
+    check_eq!(ctx, crc32::checksum(b""), 0, "empty input");
+    check_eq!(ctx, crc32::checksum(b"123456789"), 0xCBF4_3926, "the CRC-32 check value");
+    check_eq!(ctx, crc32::checksum(b"a"), 0xE8B7_BE43, "\"a\"");
+    check_eq!(
+        ctx,
+        crc32::checksum(b"The quick brown fox jumps over the lazy dog"),
+        0x414F_A339,
+        "the fox"
+    );
+    check_eq!(ctx, crc32::checksum(&[0u8; 32]), 0x190A_55AD, "32 zero bytes");
+    check_eq!(ctx, crc32::checksum(&[0xffu8; 32]), 0xFF6C_AB0B, "32 0xff bytes");
+}
+
+fn reference(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[1]);
+    for i in 0..300 {
+        let len = rng.index(2_000);
+        let data = rng.bytes(len);
+        check_eq!(ctx, crc32::checksum(&data), bitwise(&data), "random buffer #{i}, {} bytes", data.len());
+    }
+}
+
+fn split(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[2]);
+    for i in 0..300 {
+        let len = 1 + rng.index(1_000);
+        let data = rng.bytes(len);
+        let whole = crc32::checksum(&data);
+        let mut c = Crc32::new();
+        let mut rest = &data[..];
+        while !rest.is_empty() {
+            let n = 1 + rng.index(rest.len());
+            c.update(&rest[..n]);
+            rest = &rest[n..];
+        }
+        check_eq!(ctx, c.finish(), whole, "buffer #{i} fed in random pieces");
+    }
+}
+
+fn single_bit_errors(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[3]);
+    for i in 0..20 {
+        let len = 1 + rng.index(200);
+        let mut data = rng.bytes(len);
+        let good = crc32::checksum(&data);
+        for bit in 0..data.len() * 8 {
+            data[bit / 8] ^= 1 << (bit % 8);
+            let bad = crc32::checksum(&data);
+            data[bit / 8] ^= 1 << (bit % 8);
+            crate::check!(ctx, bad != good, "flipping bit {bit} of buffer #{i} left the CRC at {good:#010x}");
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! One file per test module; each has `pub fn run(ctx: &Ctx)`.
+
+pub mod crc32;
+pub mod leb128;
+pub mod memory;
