@@ -1,0 +1,359 @@
+//! `rts-shards plan`: simulate LPT list scheduling of the recorded shard times on N workers.
+//!
+//! LPT (longest processing time first): shards sorted by decreasing time (ties by name), each
+//! given to the least-loaded worker (ties: lowest worker index). For each N this reports the
+//! makespan, the lower bound max(longest shard, total / N), the efficiency
+//! total / (N * makespan) and the critical (longest) shard. With a target efficiency E it
+//! suggests which modules to split: a shard of time t forces makespan >= t, so efficiency
+//! >= E needs every t <= total / (N * E); a longer shard is split into ceil(t / that) chunks.
+
+use crate::timings;
+use anyhow::{Result, bail};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// `rts-shards plan`.
+#[derive(Debug, clap::Args)]
+#[command(
+    about = "Simulate LPT scheduling of recorded shard times on N workers",
+    long_about = "Simulate LPT scheduling of recorded shard times on N workers.\n\n\
+        LPT (longest processing time first) list scheduling: shards in decreasing order of \
+        recorded wall time, each assigned to the least-loaded worker. For each worker count N, \
+        prints the makespan, the lower bound max(longest shard, total/N) no schedule can beat, \
+        the efficiency total/(N * makespan), and the critical (longest) shard.\n\n\
+        --target-efficiency E suggests splits. Splitting does not change the total, and a shard \
+        of time t forces makespan >= t, so reaching efficiency E on N workers needs every shard \
+        to take at most total/(N*E). Each longer shard should be split into ceil(t / (total/(N*E))) \
+        chunks; modules are listed with the largest chunk count over their variants, followed by \
+        the simulated makespan and efficiency if those shards were split into equal chunks \
+        (LPT packing may still fall short of E; then a finer split or fewer workers helps)."
+)]
+pub struct Args {
+    /// Recorded timings [default: tools/timings.json in the repository root]
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
+    /// Worker counts to simulate, comma separated
+    #[arg(long, value_name = "N,...", value_delimiter = ',', default_value = "2,8,32,72",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub workers: Vec<u32>,
+    /// Suggest modules to split so each worker count could reach this efficiency (0 < E <= 1)
+    #[arg(long, value_name = "E", value_parser = parse_efficiency)]
+    pub target_efficiency: Option<f64>,
+}
+
+fn parse_efficiency(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v > 0.0 && v <= 1.0 => Ok(v),
+        _ => Err(format!("expected a number in (0, 1], got {s:?}")),
+    }
+}
+
+/// One shard to schedule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub name: String,
+    pub seconds: f64,
+}
+
+/// The simulated schedule for one worker count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Schedule {
+    pub workers: usize,
+    pub makespan: f64,
+    pub lower_bound: f64,
+    pub efficiency: f64,
+    pub total: f64,
+    /// The longest shard (name, seconds).
+    pub critical: (String, f64),
+    /// Final load of each worker.
+    pub loads: Vec<f64>,
+}
+
+fn sorted_desc(jobs: &[Job]) -> Vec<&Job> {
+    let mut v: Vec<&Job> = jobs.iter().collect();
+    v.sort_by(|a, b| b.seconds.total_cmp(&a.seconds).then(a.name.cmp(&b.name)));
+    v
+}
+
+/// LPT list scheduling of `jobs` on `workers` workers.
+pub fn lpt(jobs: &[Job], workers: usize) -> Schedule {
+    assert!(workers > 0, "at least one worker");
+    let mut loads = vec![0.0f64; workers];
+    let order = sorted_desc(jobs);
+    for j in &order {
+        let mut best = 0;
+        for (i, l) in loads.iter().enumerate() {
+            if *l < loads[best] {
+                best = i;
+            }
+        }
+        loads[best] += j.seconds;
+    }
+    let total: f64 = jobs.iter().map(|j| j.seconds).sum();
+    let makespan = loads.iter().copied().fold(0.0, f64::max);
+    let critical = order
+        .first()
+        .map(|j| (j.name.clone(), j.seconds))
+        .unwrap_or_default();
+    Schedule {
+        workers,
+        makespan,
+        lower_bound: critical.1.max(total / workers as f64),
+        efficiency: if makespan > 0.0 {
+            total / (workers as f64 * makespan)
+        } else {
+            1.0
+        },
+        total,
+        critical,
+        loads,
+    }
+}
+
+/// Split suggestion for one worker count.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Split {
+    /// Shards longer than this need splitting: total / (N * target).
+    pub threshold: f64,
+    /// Chunks per shard that exceeds the threshold: (shard, seconds, chunks).
+    pub shards: Vec<(String, f64, usize)>,
+    /// Schedule after splitting those shards into equal chunks.
+    pub after: Schedule,
+}
+
+/// Which shards to split so that `workers` could reach `target` efficiency (see module doc).
+pub fn suggest_split(jobs: &[Job], workers: usize, target: f64) -> Split {
+    let total: f64 = jobs.iter().map(|j| j.seconds).sum();
+    let threshold = total / (workers as f64 * target);
+    let mut shards = Vec::new();
+    let mut split_jobs = Vec::new();
+    for j in sorted_desc(jobs) {
+        if j.seconds > threshold * (1.0 + 1e-9) && threshold > 0.0 {
+            let k = (j.seconds / threshold).ceil() as usize;
+            shards.push((j.name.clone(), j.seconds, k));
+            for c in 0..k {
+                split_jobs.push(Job {
+                    name: format!("{}#{}", j.name, c + 1),
+                    seconds: j.seconds / k as f64,
+                });
+            }
+        } else {
+            split_jobs.push(j.clone());
+        }
+    }
+    Split {
+        threshold,
+        shards,
+        after: lpt(&split_jobs, workers),
+    }
+}
+
+/// The module of a shard name `<variant>-<module>`.
+fn module_of(name: &str) -> &str {
+    name.split_once('-').map(|(_, m)| m).unwrap_or(name)
+}
+
+/// Renders the plan table (and split suggestions) as text.
+pub fn render(jobs: &[Job], workers: &[u32], target: Option<f64>) -> String {
+    let total: f64 = jobs.iter().map(|j| j.seconds).sum();
+    let mut out = format!(
+        "{} shards, total {:.2}s, longest {:.2}s\n\n",
+        jobs.len(),
+        total,
+        sorted_desc(jobs).first().map(|j| j.seconds).unwrap_or(0.0)
+    );
+    out.push_str(&format!(
+        "{:>7}  {:>10}  {:>11}  {:>10}  {}\n",
+        "workers", "makespan", "lower bound", "efficiency", "critical shard"
+    ));
+    for &n in workers {
+        let s = lpt(jobs, n as usize);
+        out.push_str(&format!(
+            "{:>7}  {:>9.2}s  {:>10.2}s  {:>9.1}%  {} ({:.2}s)\n",
+            n,
+            s.makespan,
+            s.lower_bound,
+            s.efficiency * 100.0,
+            s.critical.0,
+            s.critical.1
+        ));
+    }
+    if let Some(target) = target {
+        out.push_str(&format!(
+            "\nsplits for {:.0}% efficiency (split shards longer than total/(N*{target})):\n",
+            target * 100.0
+        ));
+        for &n in workers {
+            let sp = suggest_split(jobs, n as usize, target);
+            if sp.shards.is_empty() {
+                let now = lpt(jobs, n as usize);
+                out.push_str(&format!(
+                    "  N={n}: no shard exceeds {:.2}s; nothing to split (LPT efficiency {:.1}%)\n",
+                    sp.threshold,
+                    now.efficiency * 100.0
+                ));
+                continue;
+            }
+            let mut modules: BTreeMap<&str, (usize, Vec<String>)> = BTreeMap::new();
+            for (name, secs, k) in &sp.shards {
+                let e = modules.entry(module_of(name)).or_default();
+                e.0 = e.0.max(*k);
+                e.1.push(format!("{name} {secs:.2}s"));
+            }
+            out.push_str(&format!(
+                "  N={n}: shards over {:.2}s must be split:\n",
+                sp.threshold
+            ));
+            for (m, (k, shards)) in &modules {
+                out.push_str(&format!(
+                    "    {m}: into {k} chunks ({})\n",
+                    shards.join(", ")
+                ));
+            }
+            let verdict = if sp.after.efficiency + 1e-9 >= target {
+                "reaches the target"
+            } else {
+                "still below the target: packing; split finer or use fewer workers"
+            };
+            out.push_str(&format!(
+                "    after splitting: makespan {:.2}s, efficiency {:.1}% ({verdict})\n",
+                sp.after.makespan,
+                sp.after.efficiency * 100.0
+            ));
+        }
+    }
+    out
+}
+
+/// Runs `rts-shards plan`.
+pub fn command(args: Args) -> Result<ExitCode> {
+    let path = args.timings.unwrap_or_else(|| {
+        crate::variants::repo_root()
+            .join("tools")
+            .join("timings.json")
+    });
+    let t = timings::load(&path)?;
+    if t.shards.is_empty() {
+        bail!("timings file {} has no shards", path.display());
+    }
+    let jobs: Vec<Job> = t
+        .shards
+        .iter()
+        .map(|(n, s)| Job {
+            name: n.clone(),
+            seconds: s.wall_seconds,
+        })
+        .collect();
+    if !t.machine.is_empty() {
+        println!("timings from {} ({})", path.display(), t.machine);
+    }
+    print!("{}", render(&jobs, &args.workers, args.target_efficiency));
+    Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jobs(v: &[(&str, f64)]) -> Vec<Job> {
+        v.iter()
+            .map(|(n, s)| Job {
+                name: n.to_string(),
+                seconds: *s,
+            })
+            .collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9
+    }
+
+    #[test]
+    fn lpt_hand_computed() {
+        let j = jobs(&[
+            ("ni-a", 7.0),
+            ("ni-b", 5.0),
+            ("ni-c", 4.0),
+            ("ni-d", 3.0),
+            ("ni-e", 3.0),
+            ("ni-f", 2.0),
+        ]);
+        // N=2: 7|5, 4->w1 (9), 3->w0 (10), 3->w1 (12), 2->w0 (12).
+        let s = lpt(&j, 2);
+        assert_eq!(s.loads, [12.0, 12.0]);
+        assert!(close(s.makespan, 12.0) && close(s.lower_bound, 12.0));
+        assert!(close(s.efficiency, 1.0));
+        assert_eq!(s.critical, ("ni-a".to_string(), 7.0));
+        // N=3: 7|5|4, 3->w2 (7), 3->w1 (8), 2->w0 (9).
+        let s = lpt(&j, 3);
+        assert_eq!(s.loads, [9.0, 8.0, 7.0]);
+        assert!(close(s.makespan, 9.0) && close(s.lower_bound, 8.0));
+        assert!(close(s.efficiency, 24.0 / 27.0));
+        // N=8: one shard per worker; the longest shard bounds everything.
+        let s = lpt(&j, 8);
+        assert!(close(s.makespan, 7.0) && close(s.lower_bound, 7.0));
+        assert!(close(s.efficiency, 24.0 / 56.0));
+    }
+
+    #[test]
+    fn lpt_is_not_optimal_on_the_classic_example() {
+        // 3,3,2,2,2 on 2 workers: LPT gives 7 (3+2+2 | 3+2), the optimum is 6 (3+3 | 2+2+2).
+        let j = jobs(&[("a", 3.0), ("b", 3.0), ("c", 2.0), ("d", 2.0), ("e", 2.0)]);
+        let s = lpt(&j, 2);
+        assert!(close(s.makespan, 7.0));
+        assert!(close(s.lower_bound, 6.0));
+        assert!(close(s.efficiency, 12.0 / 14.0));
+    }
+
+    #[test]
+    fn split_suggestion_hand_computed() {
+        let j = jobs(&[
+            ("64-gc", 10.0),
+            ("ni-a", 2.0),
+            ("ni-b", 2.0),
+            ("ni-c", 2.0),
+            ("ni-d", 2.0),
+            ("ni-e", 2.0),
+        ]);
+        // Total 20, N=4: makespan 10 (the gc shard), efficiency 50%.
+        let s = lpt(&j, 4);
+        assert!(close(s.makespan, 10.0) && close(s.efficiency, 0.5));
+        // Target 0.9: threshold 20/3.6 = 5.56, gc -> ceil(10/5.56) = 2 chunks of 5.
+        let sp = suggest_split(&j, 4, 0.9);
+        assert!(close(sp.threshold, 20.0 / 3.6));
+        assert_eq!(sp.shards, [("64-gc".to_string(), 10.0, 2)]);
+        // 5,5,2,2 then 2->w2 (4), 2->w3 (4), 2->w2 (6): makespan 6, efficiency 20/24.
+        assert!(close(sp.after.makespan, 6.0));
+        assert!(close(sp.after.efficiency, 20.0 / 24.0));
+        // Target 0.5 needs nothing.
+        assert!(suggest_split(&j, 4, 0.5).shards.is_empty());
+        let text = render(&j, &[4], Some(0.9));
+        assert!(text.contains("gc: into 2 chunks (64-gc 10.00s)"), "{text}");
+        assert!(text.contains("still below the target"), "{text}");
+    }
+
+    #[test]
+    fn render_table() {
+        let j = jobs(&[("ni-a", 3.0), ("ni-b", 1.0)]);
+        let text = render(&j, &[1, 2], None);
+        assert!(
+            text.contains("2 shards, total 4.00s, longest 3.00s"),
+            "{text}"
+        );
+        assert!(
+            text.contains("      1       4.00s        4.00s      100.0%  ni-a (3.00s)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("      2       3.00s        3.00s       66.7%  ni-a (3.00s)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn efficiency_parser() {
+        assert_eq!(parse_efficiency("0.9"), Ok(0.9));
+        assert!(parse_efficiency("0").is_err() && parse_efficiency("1.5").is_err());
+    }
+}

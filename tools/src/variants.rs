@@ -1,0 +1,264 @@
+//! Build variants (`nix/variants.json`) and where their built test-suite modules live.
+//!
+//! `nix/variants.json` maps a variant name to its description, Rust target, cargo features and
+//! the extra `wasmtime` flags needed to run it. A built variant is a directory holding
+//! `rts_testsuite.wasm` and (precompiled) `rts_testsuite.cwasm`; on the command line a set of
+//! built variants is given either as `--built DIR` (with `DIR/<variant>/rts_testsuite.wasm`)
+//! or as `--wasm VARIANT=PATH` pairs (the `.cwasm` next to PATH is used when present).
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// File name of the test-suite module inside a built variant directory.
+pub const WASM_FILE: &str = "rts_testsuite.wasm";
+
+/// One entry of `nix/variants.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Variant {
+    /// Human-readable description.
+    pub description: String,
+    /// Rust target triple, e.g. `wasm32-unknown-unknown`.
+    pub target: String,
+    /// Cargo features of the runtime.
+    #[serde(default)]
+    pub features: Vec<String>,
+    /// Extra flags for `wasmtime compile` / `wasmtime run`, e.g. `["-W", "memory64=y"]`.
+    #[serde(default)]
+    pub wasmtime_flags: Vec<String>,
+}
+
+/// All variants, by name (sorted).
+pub type Variants = BTreeMap<String, Variant>;
+
+/// Loads and checks `nix/variants.json`.
+pub fn load(path: &Path) -> Result<Variants> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read variants file {}", path.display()))?;
+    parse(&text).with_context(|| format!("in variants file {}", path.display()))
+}
+
+/// Parses the text of a variants file.
+pub fn parse(text: &str) -> Result<Variants> {
+    let variants: Variants = serde_json::from_str(text).context("malformed JSON")?;
+    if variants.is_empty() {
+        bail!("no variants defined");
+    }
+    for name in variants.keys() {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            bail!("variant name {name:?} must be non-empty and use only [A-Za-z0-9_]");
+        }
+    }
+    Ok(variants)
+}
+
+/// Checks that each name in `wanted` is a variant; an empty list selects all variants.
+pub fn select(variants: &Variants, wanted: &[String]) -> Result<Vec<String>> {
+    if wanted.is_empty() {
+        return Ok(variants.keys().cloned().collect());
+    }
+    let mut out = Vec::new();
+    for w in wanted {
+        check_known(variants, w)?;
+        if !out.contains(w) {
+            out.push(w.clone());
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Errors with the list of known variants if `name` is not one of them.
+pub fn check_known(variants: &Variants, name: &str) -> Result<()> {
+    if !variants.contains_key(name) {
+        bail!(
+            "unknown variant {name:?} (known: {})",
+            variants.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// Parses a `VARIANT=PATH` command-line pair.
+pub fn parse_wasm_pair(s: &str) -> Result<(String, PathBuf), String> {
+    match s.split_once('=') {
+        Some((v, p)) if !v.is_empty() && !p.is_empty() => Ok((v.to_string(), PathBuf::from(p))),
+        _ => Err(format!("expected VARIANT=PATH, got {s:?}")),
+    }
+}
+
+/// A built variant: its test-suite module and, if present, the precompiled module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Built {
+    pub variant: String,
+    pub wasm: PathBuf,
+    pub cwasm: Option<PathBuf>,
+}
+
+impl Built {
+    /// The module `wasmtime run` executes: the `.cwasm` when present, else the `.wasm`.
+    pub fn runnable(&self) -> &Path {
+        self.cwasm.as_deref().unwrap_or(&self.wasm)
+    }
+}
+
+fn absolute(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+/// Describes a variant whose module is at `wasm`; the `.cwasm` beside it is used if present.
+pub fn built_from_wasm(variant: &str, wasm: &Path) -> Result<Built> {
+    if !wasm.is_file() {
+        bail!(
+            "variant {variant}: wasm module {} does not exist",
+            wasm.display()
+        );
+    }
+    let cwasm = wasm.with_extension("cwasm");
+    Ok(Built {
+        variant: variant.to_string(),
+        wasm: absolute(wasm),
+        cwasm: cwasm.is_file().then(|| absolute(&cwasm)),
+    })
+}
+
+/// Resolves the built modules of the `selected` variants from `--built DIR` or `--wasm` pairs.
+///
+/// Every selected variant must be given; a pair naming an unknown variant is an error, and a
+/// pair naming a known but unselected variant is ignored.
+pub fn resolve_built(
+    variants: &Variants,
+    selected: &[String],
+    built_dir: Option<&Path>,
+    pairs: &[(String, PathBuf)],
+) -> Result<Vec<Built>> {
+    let mut given: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for (v, p) in pairs {
+        check_known(variants, v)?;
+        if given.insert(v.clone(), p.clone()).is_some() {
+            bail!("variant {v} given twice with --wasm");
+        }
+    }
+    if let Some(dir) = built_dir {
+        if !dir.is_dir() {
+            bail!("--built {}: not a directory", dir.display());
+        }
+    }
+    let mut out = Vec::new();
+    let mut missing = Vec::new();
+    for v in selected {
+        if let Some(p) = given.get(v) {
+            out.push(built_from_wasm(v, p)?);
+        } else if let Some(dir) = built_dir {
+            let wasm = dir.join(v).join(WASM_FILE);
+            if !wasm.is_file() {
+                bail!(
+                    "variant {v}: {} does not exist (expected layout: DIR/<variant>/{WASM_FILE})",
+                    wasm.display()
+                );
+            }
+            out.push(built_from_wasm(v, &wasm)?);
+        } else {
+            missing.push(v.clone());
+        }
+    }
+    if !missing.is_empty() {
+        bail!(
+            "no built module given for variant(s) {} (use --built DIR or --wasm VARIANT=PATH)",
+            missing.join(", ")
+        );
+    }
+    Ok(out)
+}
+
+/// Finds the repository root: the nearest ancestor of the current directory holding
+/// `nix/variants.json`, else the current directory. Default paths are relative to it.
+pub fn repo_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    cwd.ancestors()
+        .find(|d| d.join("nix").join("variants.json").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or(cwd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"{
+      "ni": {"description": "a", "target": "wasm32-unknown-unknown", "features": [], "wasmtime_flags": []},
+      "64": {"description": "b", "target": "wasm64-unknown-unknown", "features": ["incremental"],
+             "wasmtime_flags": ["-W", "memory64=y"]}
+    }"#;
+
+    #[test]
+    fn parses_sample() {
+        let v = parse(SAMPLE).unwrap();
+        assert_eq!(v.keys().collect::<Vec<_>>(), ["64", "ni"]);
+        assert_eq!(v["64"].wasmtime_flags, ["-W", "memory64=y"]);
+    }
+
+    #[test]
+    fn parses_the_committed_file() {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nix/variants.json");
+        if p.exists() {
+            let v = load(&p).unwrap();
+            assert!(v.contains_key("ni"));
+        }
+    }
+
+    #[test]
+    fn malformed_and_empty() {
+        assert!(format!("{:#}", parse("{").unwrap_err()).contains("malformed JSON"));
+        assert!(parse("{}").is_err());
+        assert!(parse(r#"{"a-b": {"description":"","target":"t"}}"#).is_err());
+        assert!(parse(r#"{"a": {"description":""}}"#).is_err());
+    }
+
+    #[test]
+    fn select_checks_names() {
+        let v = parse(SAMPLE).unwrap();
+        assert_eq!(select(&v, &[]).unwrap(), ["64", "ni"]);
+        assert_eq!(select(&v, &["ni".into(), "ni".into()]).unwrap(), ["ni"]);
+        let err = select(&v, &["x".into()]).unwrap_err().to_string();
+        assert!(
+            err.contains("unknown variant \"x\"") && err.contains("64, ni"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn wasm_pairs() {
+        assert_eq!(
+            parse_wasm_pair("ni=/a/b.wasm").unwrap(),
+            ("ni".to_string(), PathBuf::from("/a/b.wasm"))
+        );
+        assert!(parse_wasm_pair("ni").is_err());
+        assert!(parse_wasm_pair("=x").is_err());
+    }
+
+    #[test]
+    fn resolves_built_dir_and_pairs() {
+        let v = parse(SAMPLE).unwrap();
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(d.path().join("ni")).unwrap();
+        std::fs::write(d.path().join("ni").join(WASM_FILE), b"").unwrap();
+        std::fs::write(d.path().join("ni").join("rts_testsuite.cwasm"), b"").unwrap();
+        let other = d.path().join("x.wasm");
+        std::fs::write(&other, b"").unwrap();
+        let all = select(&v, &[]).unwrap();
+        // Missing 64 in the dir.
+        assert!(resolve_built(&v, &all, Some(d.path()), &[]).is_err());
+        let b = resolve_built(&v, &all, Some(d.path()), &[("64".into(), other.clone())]).unwrap();
+        assert_eq!(b.len(), 2);
+        assert_eq!(b[0].variant, "64");
+        assert!(b[0].cwasm.is_none());
+        assert_eq!(b[0].runnable(), b[0].wasm.as_path());
+        assert!(b[1].cwasm.is_some());
+        assert!(b[1].runnable().ends_with("rts_testsuite.cwasm"));
+        let err = resolve_built(&v, &all, None, &[("ni".into(), other.clone())]).unwrap_err();
+        assert!(err.to_string().contains("64"), "{err}");
+        assert!(resolve_built(&v, &all, None, &[("zz".into(), other)]).is_err());
+    }
+}

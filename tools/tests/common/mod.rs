@@ -1,0 +1,161 @@
+//! Shared fixtures for the integration tests: small wasm modules generated with `wat`, laid
+//! out like built variants, and helpers to run the `rts-shards` binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A test-suite module. `test_pass` returns, `test_trap` traps, `test_seed` traps unless the
+/// seed is 42, `test_loop` never returns, `test_grow` grows memory by 1024 pages (64 MiB) and
+/// traps if that fails, `test_sleepy` spins for a while (about 0.3 s).
+pub fn suite_wat(memory64: bool) -> String {
+    let (mem, grow_arg, grow_fail) = if memory64 {
+        ("(memory i64 1)", "i64.const 1024", "i64.const -1 i64.eq")
+    } else {
+        ("(memory 1)", "i32.const 1024", "i32.const -1 i32.eq")
+    };
+    format!(
+        r#"(module
+  {mem}
+  (func (export "test_pass") (param i64))
+  (func (export "test_trap") (param i64) unreachable)
+  (func (export "test_seed") (param i64)
+    local.get 0 i64.const 42 i64.ne if unreachable end)
+  (func (export "test_loop") (param i64) (loop $l br $l))
+  (func (export "test_grow") (param i64)
+    {grow_arg} memory.grow {grow_fail} if unreachable end)
+  (func (export "test_sleepy") (param i64) (local $i i64)
+    (local.set $i (i64.const 300000000))
+    (loop $l
+      (local.set $i (i64.sub (local.get $i) (i64.const 1)))
+      (br_if $l (i64.ne (local.get $i) (i64.const 0)))))
+  (func (export "helper") (param i64))
+)"#
+    )
+}
+
+pub const VARIANTS_JSON: &str = r#"{
+  "ni": {"description": "non-incremental", "target": "wasm32-unknown-unknown", "features": [], "wasmtime_flags": []},
+  "inc": {"description": "incremental", "target": "wasm32-unknown-unknown", "features": ["incremental"], "wasmtime_flags": []},
+  "64": {"description": "wasm64", "target": "wasm64-unknown-unknown", "features": ["incremental"], "wasmtime_flags": ["-W", "memory64=y"]}
+}
+"#;
+
+pub const VARIANT_NAMES: [&str; 3] = ["64", "inc", "ni"];
+
+/// A temporary "repository": nix/variants.json and built/<variant>/rts_testsuite.wasm.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("nix")).unwrap();
+        std::fs::write(dir.path().join("nix/variants.json"), VARIANTS_JSON).unwrap();
+        for v in VARIANT_NAMES {
+            let d = dir.path().join("built").join(v);
+            std::fs::create_dir_all(&d).unwrap();
+            let wasm = wat::parse_str(suite_wat(v == "64")).unwrap();
+            std::fs::write(d.join("rts_testsuite.wasm"), wasm).unwrap();
+        }
+        Fixture { dir }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn built(&self) -> PathBuf {
+        self.path().join("built")
+    }
+
+    pub fn wasm(&self, variant: &str) -> PathBuf {
+        self.built().join(variant).join("rts_testsuite.wasm")
+    }
+
+    /// Runs `wasmtime compile` for every variant so the .cwasm files exist.
+    pub fn precompile(&self, wasmtime: &Path) {
+        for v in VARIANT_NAMES {
+            let mut cmd = Command::new(wasmtime);
+            cmd.arg("compile");
+            if v == "64" {
+                cmd.args(["-W", "memory64=y"]);
+            }
+            let wasm = self.wasm(v);
+            let out = cmd
+                .arg("-o")
+                .arg(wasm.with_extension("cwasm"))
+                .arg(&wasm)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+
+    /// Runs the binary with the fixture as the current directory.
+    pub fn run(&self, args: &[&str]) -> Output {
+        bin(args, self.path())
+    }
+}
+
+/// Runs `rts-shards` with `args` in `cwd`.
+pub fn bin(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .unwrap()
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts the exit code, showing both streams on mismatch.
+pub fn assert_code(o: &Output, code: i32) {
+    assert_eq!(
+        o.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
+
+/// The real wasmtime, if installed: `wasmtime` on PATH, else /opt/rts-shards/wasmtime/bin.
+pub fn wasmtime() -> Option<PathBuf> {
+    if let Some(paths) = std::env::var_os("PATH") {
+        for dir in std::env::split_paths(&paths) {
+            let p = dir.join("wasmtime");
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+    }
+    let p = PathBuf::from("/opt/rts-shards/wasmtime/bin/wasmtime");
+    p.is_file().then_some(p)
+}
+
+/// The real wasmtime, or `None` after printing why the test is skipped.
+pub fn wasmtime_or_skip(test: &str) -> Option<PathBuf> {
+    let w = wasmtime();
+    if w.is_none() {
+        // CI sets this: there, a missing wasmtime is a broken set-up, not a reason to skip.
+        assert!(
+            std::env::var_os("RTS_SHARDS_REQUIRE_WASMTIME").is_none(),
+            "{test}: wasmtime is not installed but RTS_SHARDS_REQUIRE_WASMTIME is set"
+        );
+        eprintln!("SKIPPED {test}: wasmtime is not installed (run tools/setup.sh)");
+    }
+    w
+}

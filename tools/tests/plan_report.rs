@@ -1,0 +1,274 @@
+//! Integration tests of `rts-shards plan` and `rts-shards report`.
+
+mod common;
+use common::*;
+use std::path::Path;
+
+fn write_timings(path: &Path, shards: &[(&str, f64)]) {
+    let mut map = serde_json::Map::new();
+    for (n, s) in shards {
+        map.insert(
+            n.to_string(),
+            serde_json::json!({"wall_seconds": s, "peak_memory_kib": 1024}),
+        );
+    }
+    let v = serde_json::json!({"machine": "test", "command": "hand-written", "shards": map});
+    std::fs::write(path, serde_json::to_string_pretty(&v).unwrap()).unwrap();
+}
+
+#[test]
+fn plan_prints_hand_computed_makespans() {
+    let f = Fixture::new();
+    std::fs::create_dir(f.path().join("tools")).unwrap();
+    write_timings(
+        &f.path().join("tools/timings.json"),
+        &[
+            ("ni-a", 7.0),
+            ("ni-b", 5.0),
+            ("ni-c", 4.0),
+            ("ni-d", 3.0),
+            ("ni-e", 3.0),
+            ("ni-f", 2.0),
+        ],
+    );
+    // Default file (tools/timings.json at the root).
+    let o = f.run(&["plan", "--workers", "1,2,3,8"]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("6 shards, total 24.00s, longest 7.00s"),
+        "{out}"
+    );
+    // N=1: 24; N=2: 12 (bound 12); N=3: 9 (bound 8, 24/27); N=8: 7 (24/56).
+    for row in [
+        "      1      24.00s       24.00s      100.0%  ni-a (7.00s)",
+        "      2      12.00s       12.00s      100.0%  ni-a (7.00s)",
+        "      3       9.00s        8.00s       88.9%  ni-a (7.00s)",
+        "      8       7.00s        7.00s       42.9%  ni-a (7.00s)",
+    ] {
+        assert!(out.contains(row), "missing {row:?} in\n{out}");
+    }
+}
+
+#[test]
+fn plan_suggests_splits() {
+    let f = Fixture::new();
+    let t = f.path().join("t.json");
+    write_timings(
+        &t,
+        &[
+            ("64-gc", 10.0),
+            ("inc-gc", 8.0),
+            ("ni-a", 2.0),
+            ("ni-b", 2.0),
+            ("ni-c", 2.0),
+            ("ni-d", 2.0),
+            ("ni-e", 2.0),
+        ],
+    );
+    let o = f.run(&[
+        "plan",
+        "--timings",
+        t.to_str().unwrap(),
+        "--workers",
+        "2,4",
+        "--target-efficiency",
+        "0.9",
+    ]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    // Total 28. N=2: threshold 28/1.8 = 15.56, nothing to split.
+    assert!(out.contains("N=2: no shard exceeds 15.56s"), "{out}");
+    // N=4: threshold 28/3.6 = 7.78: 64-gc -> 2 chunks, inc-gc -> 2 chunks: module gc, 2.
+    assert!(
+        out.contains("N=4: shards over 7.78s must be split"),
+        "{out}"
+    );
+    assert!(
+        out.contains("gc: into 2 chunks (64-gc 10.00s, inc-gc 8.00s)"),
+        "{out}"
+    );
+    // After: 5,5,4,4,2x5 on 4 workers: 5|5|4|4 -> 2s to w2,w3 (6,6), then w0,w1 (7,7),
+    // then w2 (8): makespan 8, efficiency 28/32 = 87.5%.
+    assert!(
+        out.contains("after splitting: makespan 8.00s, efficiency 87.5%"),
+        "{out}"
+    );
+}
+
+#[test]
+fn plan_input_errors() {
+    let f = Fixture::new();
+    let o = f.run(&["plan", "--timings", "missing.json"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("missing.json"));
+    std::fs::write(f.path().join("bad.json"), "[").unwrap();
+    let o = f.run(&["plan", "--timings", "bad.json"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("malformed"));
+    write_timings(&f.path().join("t.json"), &[("ni-a", 1.0)]);
+    assert_code(
+        &f.run(&["plan", "--timings", "t.json", "--workers", "0"]),
+        2,
+    );
+    assert_code(
+        &f.run(&["plan", "--timings", "t.json", "--workers", "x"]),
+        2,
+    );
+    assert_code(
+        &f.run(&["plan", "--timings", "t.json", "--target-efficiency", "2"]),
+        2,
+    );
+}
+
+fn record(name: &str, status: &str, start: f64, end: f64) -> serde_json::Value {
+    let (v, m) = name.split_once('-').unwrap();
+    serde_json::json!({
+        "name": name, "variant": v, "module": m, "seed": 1, "status": status,
+        "exit_code": if status == "timeout" { serde_json::Value::Null } else if status == "pass" { 0.into() } else { 134.into() },
+        "wall_seconds": end - start, "peak_memory_kib": 2048,
+        "wasmtime_version": "wasmtime 48.0.8",
+        "started_at_unix": start, "finished_at_unix": end
+    })
+}
+
+/// Lays out results like Nix outputs: store/<hash>-<name>/result.json, linked from results/.
+fn nix_like_results(dir: &Path, recs: &[serde_json::Value]) -> std::path::PathBuf {
+    let store = dir.join("store");
+    let links = dir.join("results");
+    std::fs::create_dir_all(&links).unwrap();
+    for (i, r) in recs.iter().enumerate() {
+        let name = r["name"].as_str().unwrap();
+        let out = store.join(format!("{i:04}-shard-{name}"));
+        std::fs::create_dir_all(&out).unwrap();
+        std::fs::write(out.join("result.json"), r.to_string()).unwrap();
+        std::os::unix::fs::symlink(&out, links.join(format!("result-{name}"))).unwrap();
+    }
+    links
+}
+
+#[test]
+fn report_writes_junit_json_and_svg() {
+    let f = Fixture::new();
+    let t0 = 1_700_000_000.0;
+    let links = nix_like_results(
+        f.path(),
+        &[
+            record("ni-a", "pass", t0, t0 + 4.0),
+            record("ni-b", "fail", t0, t0 + 2.0),
+            record("64-c", "timeout", t0 + 2.0, t0 + 6.0),
+            record("inc-d", "pass", t0 + 4.0, t0 + 5.0),
+        ],
+    );
+    let o = f.run(&[
+        "report",
+        links.to_str().unwrap(),
+        "--junit",
+        "r.xml",
+        "--json",
+        "r.json",
+        "--svg",
+        "r.svg",
+    ]);
+    assert_code(&o, 1);
+    let out = stdout(&o);
+    assert!(
+        out.contains("4 shards: 2 passed, 1 failed, 1 timed out; makespan 6.00s"),
+        "{out}"
+    );
+    assert!(out.contains("nix build -L .#checks.ni-b"), "{out}");
+    assert!(out.trim_end().ends_with("2 passed, 2 failed"), "{out}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(s["total"], 4);
+    assert_eq!(s["passed"], 2);
+    assert_eq!(s["failed"], 1);
+    assert_eq!(s["timeout"], 1);
+    assert_eq!(s["makespan_seconds"], 6.0);
+    assert_eq!(s["total_wall_seconds"], 11.0);
+    assert_eq!(s["lanes"], 2);
+    assert_eq!(s["shards"].as_array().unwrap().len(), 4);
+    assert_eq!(s["shards"][0]["name"], "64-c");
+    let xml = std::fs::read_to_string(f.path().join("r.xml")).unwrap();
+    assert!(xml.contains("tests=\"4\""), "{xml}");
+    assert!(xml.contains("failures=\"2\""), "{xml}");
+    let svg = std::fs::read_to_string(f.path().join("r.svg")).unwrap();
+    assert!(svg.starts_with("<svg"));
+    assert_eq!(svg.matches("<g><title>").count(), 4);
+    assert!(svg.contains(">lane 2<") && !svg.contains(">lane 3<"));
+    assert!(svg.contains(">ni-a<"), "labels on wide bars");
+}
+
+#[test]
+fn report_all_passing_exits_zero() {
+    let f = Fixture::new();
+    let links = nix_like_results(f.path(), &[record("ni-a", "pass", 1.0, 2.0)]);
+    let o = f.run(&["report", links.to_str().unwrap()]);
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("1 passed, 0 failed"));
+}
+
+#[test]
+fn report_input_errors_leave_no_output() {
+    let f = Fixture::new();
+    let empty = f.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let o = f.run(&["report", empty.to_str().unwrap(), "--json", "r.json"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("no result.json"));
+    let o = f.run(&["report", "nonexistent"]);
+    assert_code(&o, 2);
+    let links = nix_like_results(f.path(), &[record("ni-a", "pass", 1.0, 2.0)]);
+    std::fs::create_dir(links.join("broken")).unwrap();
+    std::fs::write(links.join("broken/result.json"), "{\"name\":").unwrap();
+    let o = f.run(&[
+        "report",
+        links.to_str().unwrap(),
+        "--json",
+        "r.json",
+        "--svg",
+        "r.svg",
+    ]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("malformed result file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!f.path().join("r.json").exists() && !f.path().join("r.svg").exists());
+}
+
+#[test]
+fn report_reads_what_run_writes() {
+    let Some(w) = wasmtime_or_skip("report_reads_what_run_writes") else {
+        return;
+    };
+    let f = Fixture::new();
+    let o = f.run(&[
+        "run",
+        "--built",
+        "built",
+        "--wasmtime",
+        w.to_str().unwrap(),
+        "--filter",
+        "pass",
+        "--filter",
+        "trap",
+        "--json",
+        "run.json",
+        "--log-dir",
+        "logs",
+    ]);
+    assert_code(&o, 1);
+    let recs: Vec<serde_json::Value> =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("run.json")).unwrap()).unwrap();
+    let links = nix_like_results(f.path(), &recs);
+    let o = f.run(&["report", links.to_str().unwrap(), "--svg", "r.svg"]);
+    assert_code(&o, 1);
+    assert!(
+        stdout(&o).contains("6 shards: 3 passed, 3 failed"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(f.path().join("r.svg").is_file());
+}
