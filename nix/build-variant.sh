@@ -9,6 +9,9 @@
 #   FEATURES        cargo features of rts-testsuite, space separated (may be empty)
 #   WASMTIME_FLAGS  flags for `wasmtime compile`, space separated; `run` must use the same
 #   RUST_LIB_SRC    the Rust standard library sources (`library/`) for -Zbuild-std
+#   VENDOR_DIRS     optional: cargo vendor directories, space separated, holding every crates.io
+#                   package of the library's and rts/'s Cargo.lock; the build is then offline
+#   CARGO_OFFLINE_SH  path of nix/cargo-offline.sh when this script was copied away from it
 #   CARGO_TARGET_DIR  optional; a temporary directory otherwise
 # Needs cargo, rustc, wasm-ld and wasmtime on PATH.
 # Writes OUT/rts_testsuite.wasm and OUT/rts_testsuite.cwasm.
@@ -38,6 +41,13 @@ export __CARGO_TESTS_ONLY_SRC_ROOT=$RUST_LIB_SRC
 # rustc's default wasm linker is `rust-lld`; `wasm-ld` is the same lld under the name lld ships.
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld
 export CARGO_TARGET_WASM64_UNKNOWN_UNKNOWN_LINKER=wasm-ld
+
+if [ -n "${VENDOR_DIRS-}" ]; then
+  # shellcheck source=nix/cargo-offline.sh
+  source "${CARGO_OFFLINE_SH:-$(dirname "${BASH_SOURCE[0]}")/cargo-offline.sh}"
+  # shellcheck disable=SC2086 # a word list
+  cargo_offline "$scratch" $VENDOR_DIRS
+fi
 
 echo "build-variant: $VARIANT: $TARGET, features [${FEATURES}], $(rustc --version)" >&2
 cd "$RTS_SRC"

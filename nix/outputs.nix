@@ -2,47 +2,109 @@
 {
   pkgs,
   system,
-}:
-let
+}: let
   toolchain = import ./toolchain.nix pkgs;
   variants = builtins.fromJSON (builtins.readFile ./variants.json);
+  variantNames = builtins.attrNames variants;
   matrix = builtins.fromJSON (builtins.readFile ./shards.json);
+  call = f: import f {inherit system toolchain;};
 
-  # Only rts/ goes into the variant builds (no target/ directories), so a change anywhere else
-  # keeps every variant and shard cached.
+  # Sources are filtered so that each build sees only what it uses: a change to README.md or
+  # tools/ rebuilds no variant and reruns no shard.
+  notTarget = path: type: !(type == "directory" && baseNameOf path == "target");
   rtsSrc = builtins.path {
     name = "rts-src";
     path = ../rts;
-    filter = path: type: !(type == "directory" && baseNameOf path == "target");
+    filter = notTarget;
+  };
+  toolsSrc = builtins.path {
+    name = "tools-src";
+    path = ../tools;
+    filter = notTarget;
+  };
+  nixSrc = builtins.path {
+    name = "nix-src";
+    path = ../.;
+    filter = path: type:
+      if type == "directory"
+      then !builtins.elem (baseNameOf path) ["target" ".git" "rts" "tools"]
+      else builtins.match ".*\\.nix" path != null;
   };
 
-  rtsPackages = builtins.listToAttrs (
-    map (name: {
+  vendor = call ./cargo-vendor.nix;
+  cargoRun = call ./cargo-run.nix;
+  rustSrc = call ./rust-src.nix;
+  rtsVendor = vendor "rts" [../rts/Cargo.lock];
+  toolsVendor = vendor "tools" [../tools/Cargo.lock];
+
+  rtsPackages = builtins.listToAttrs (map (name: {
       name = "rts-${name}";
       value = import ./variant.nix {
-        inherit system toolchain rtsSrc name;
+        inherit system toolchain rtsSrc rustSrc rtsVendor name;
         variant = variants.${name};
       };
-    }) (builtins.attrNames variants)
-  );
+    })
+    variantNames);
+
+  rtsShards = cargoRun {
+    name = "rts-shards";
+    src = toolsSrc;
+    vendorDir = toolsVendor;
+    script = ''
+      cargo build --release --locked --bin rts-shards
+      mkdir -p "$out/bin"
+      cp "$CARGO_TARGET_DIR/release/rts-shards" "$out/bin/"
+    '';
+  };
 
   mkShard = import ./shard.nix {
     inherit system toolchain variants rtsPackages;
   };
 
-  shards = builtins.listToAttrs (
-    map (s: {
+  shards = builtins.listToAttrs (map (s: {
       inherit (s) name;
-      value = mkShard { inherit (s) variant module seed; };
-    }) matrix.shards
-  );
-in
-{
-  packages = rtsPackages;
-  checks = shards;
+      value = mkShard {inherit (s) variant module seed;};
+    })
+    matrix.shards);
+
+  # Checks of the project itself, beside the shards.
+  projectChecks = {
+    shards-fresh = import ./shards-fresh.nix {
+      inherit system toolchain rtsShards rtsPackages variantNames;
+    };
+    tools-test = cargoRun {
+      name = "tools-test";
+      src = toolsSrc;
+      vendorDir = toolsVendor;
+      script = ''
+        RTS_SHARDS_REQUIRE_WASMTIME=1 cargo test --locked
+        touch "$out"
+      '';
+    };
+    tools-clippy = cargoRun {
+      name = "tools-clippy";
+      src = toolsSrc;
+      vendorDir = toolsVendor;
+      script = ''
+        cargo clippy --locked --all-targets -- -D warnings
+        touch "$out"
+      '';
+    };
+    nix-lint = import ./nix-lint.nix {inherit system toolchain nixSrc;};
+  };
+in {
+  packages = rtsPackages // {rts-shards = rtsShards;};
+  checks = shards // projectChecks;
   # `nix build .#checks.<variant>-<module>` looks under legacyPackages.<system>.
-  legacyPackages.checks = shards;
-  # Any shard with any seed, leaving the default checks untouched:
+  legacyPackages.checks = shards // projectChecks;
+  hydraJobs = {
+    inherit shards;
+    all-shards = call ./hydra-aggregate.nix "all-shards" (builtins.attrValues shards);
+    report = import ./shard-report.nix {inherit system toolchain rtsShards;} shards;
+  };
+  devShells.default = call ./dev-shell.nix;
+  formatter = call ./formatter.nix;
+  # Any shard with any seed (or memory cap, or timeout), leaving the default checks untouched:
   #   nix build --impure --expr '(builtins.getFlake (toString ./.)).lib.x86_64-linux.shard
   #     { variant = "inc"; module = "leb128"; seed = 7; }'
   lib.shard = mkShard;

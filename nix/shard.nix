@@ -5,32 +5,30 @@
   toolchain,
   variants,
   rtsPackages,
-}:
-{
+}: {
   variant,
   module,
   seed,
   maxMemory ? 4294967296,
   timeoutSeconds ? 900,
-}:
-let
+}: let
   shard = "${variant}-${module}";
 in
-builtins.derivation {
-  name = "shard-${shard}";
-  inherit
-    system
-    shard
-    variant
-    module
-    seed
-    maxMemory
-    timeoutSeconds
-    ;
-  builder = toolchain.bash;
-  args = [ ./run-shard.sh ];
-  PATH = toolchain.shardPath;
-  export = "test_${module}";
-  cwasm = "${rtsPackages."rts-${variant}"}/rts_testsuite.cwasm";
-  wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
-}
+  builtins.derivation {
+    name = "shard-${shard}";
+    inherit
+      system
+      shard
+      variant
+      module
+      seed
+      maxMemory
+      timeoutSeconds
+      ;
+    builder = toolchain.bash;
+    args = [./run-shard.sh];
+    PATH = toolchain.shardPath;
+    export = "test_${module}";
+    cwasm = "${rtsPackages."rts-${variant}"}/rts_testsuite.cwasm";
+    wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
+  }

@@ -4,6 +4,8 @@
   system,
   toolchain,
   rtsSrc,
+  rustSrc,
+  rtsVendor,
   name,
   variant,
 }:
@@ -11,12 +13,14 @@ builtins.derivation {
   name = "rts-${name}";
   inherit system;
   builder = toolchain.bash;
-  args = [ ./build-variant.sh ];
+  args = [./build-variant.sh];
   PATH = toolchain.buildPath;
   RTS_SRC = rtsSrc;
   VARIANT = name;
   TARGET = variant.target;
   FEATURES = builtins.concatStringsSep " " variant.features;
   WASMTIME_FLAGS = builtins.concatStringsSep " " variant.wasmtime_flags;
-  RUST_LIB_SRC = toolchain.rustLibSrc;
+  RUST_LIB_SRC = "${rustSrc}/library";
+  CARGO_OFFLINE_SH = ./cargo-offline.sh;
+  VENDOR_DIRS = "${rustSrc}/vendor ${rtsVendor}";
 }

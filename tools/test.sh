@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's tests, as CI runs them: set-up, the CLI's and the runtime's own tests, the three
-# variant builds, the freshness of the committed shard matrix, and every shard through Nix.
+# The project's tests, as CI runs them: set-up, the CLI's and the runtime's own tests natively
+# (the fast loop), then every flake check: the three variant builds, the freshness of the
+# committed shard matrix, the CLI's tests and lints in Nix, the Nix lint, and every shard.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -20,18 +21,5 @@ step "rts: fmt, clippy, native tests (stop-the-world and incremental collectors)
   cargo test --locked -p rts-testsuite --features incremental
 )
 
-step "variants: build once each through Nix"
-built=$(mktemp -d)
-trap 'rm -rf "$built"' EXIT
-system=$(nix eval --raw --impure --expr builtins.currentSystem)
-variants=$(nix eval --raw --impure --expr \
-  'builtins.concatStringsSep " " (builtins.attrNames (builtins.fromJSON (builtins.readFile ./nix/variants.json)))')
-for variant in $variants; do
-  nix build "${NIX_FLAGS[@]}" ".#packages.$system.rts-$variant" --out-link "$built/$variant"
-done
-
-step "shard matrix is fresh"
-cargo run --quiet --locked --manifest-path tools/Cargo.toml -- matrix --check --built "$built"
-
-step "every shard (nix flake check)"
+step "nix flake check: variant builds, shard matrix freshness, CLI tests and clippy, Nix lint, every shard"
 nix flake check "${NIX_FLAGS[@]}" --max-jobs "${MAX_JOBS:-$(nproc)}" --keep-going
