@@ -220,7 +220,8 @@ impl HeapSizing {
             None => (live_words / self.growth_den)
                 .saturating_mul(self.growth_num)
                 .saturating_add(
-                    (live_words % self.growth_den).saturating_mul(self.growth_num) / self.growth_den,
+                    (live_words % self.growth_den).saturating_mul(self.growth_num)
+                        / self.growth_den,
                 ),
         };
         scaled.max(live_words).max(self.min_words)

@@ -114,10 +114,13 @@ impl Ctx {
         panic!("{prefix}: {args}");
     }
 
-    /// Runs a named sub-test; failures inside it name it.
+    /// Runs a named sub-test; failures inside it name it. A top-level sub-test is recorded for
+    /// the coverage manifest when recording is on (natively), and skipped in list-only mode.
     pub fn sub(&self, name: &'static str, body: impl FnOnce(&Ctx)) {
         let outer = with_current(|c| c.sub.replace(name));
-        body(self);
+        if !outer.is_empty() || coverage::reach(name) {
+            body(self);
+        }
         with_current(|c| c.sub.set(outer));
     }
 
@@ -139,7 +142,88 @@ pub fn run_module(module: &'static str, seed: u64, run: fn(&Ctx)) {
         c.seed.set(seed);
     });
     let ctx = Ctx { module, seed };
+    #[cfg(not(target_family = "wasm"))]
+    if !coverage::is_recording() {
+        // A native test run: record the sub-tests it reaches and hold them to the manifest.
+        let reached = coverage::record(false, || run(&ctx));
+        if let Err(e) = crate::manifest::check_run(module, &reached) {
+            ctx.fail(format_args!("coverage manifest: {e}"));
+        }
+        return;
+    }
     run(&ctx);
+}
+
+/// Recording which top-level sub-tests a module reaches, for the coverage manifest
+/// ([`crate::manifest`]). Natively, recording is per thread; on wasm it is always off.
+pub mod coverage {
+    #[cfg(not(target_family = "wasm"))]
+    use alloc::vec::Vec;
+    #[cfg(not(target_family = "wasm"))]
+    use core::cell::RefCell;
+
+    #[cfg(not(target_family = "wasm"))]
+    struct Recording {
+        list_only: bool,
+        reached: Vec<&'static str>,
+    }
+
+    #[cfg(not(target_family = "wasm"))]
+    std::thread_local! {
+        static RECORDING: RefCell<Option<Recording>> = const { RefCell::new(None) };
+    }
+
+    /// Notes that top-level sub-test `name` was reached; returns whether to run its body.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn reach(name: &'static str) -> bool {
+        RECORDING.with(|r| match r.borrow_mut().as_mut() {
+            Some(rec) => {
+                rec.reached.push(name);
+                !rec.list_only
+            }
+            None => true,
+        })
+    }
+
+    /// Notes that top-level sub-test `name` was reached; returns whether to run its body.
+    #[cfg(target_family = "wasm")]
+    pub fn reach(_name: &'static str) -> bool {
+        true
+    }
+
+    /// Whether this thread is recording.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn is_recording() -> bool {
+        RECORDING.with(|r| r.borrow().is_some())
+    }
+
+    /// Runs `f` while recording; returns the top-level sub-tests reached, in order. In
+    /// `list_only` mode the sub-tests' bodies are skipped, so listing a module is instant.
+    #[cfg(not(target_family = "wasm"))]
+    pub fn record(list_only: bool, f: impl FnOnce()) -> Vec<&'static str> {
+        RECORDING.with(|r| {
+            *r.borrow_mut() = Some(Recording {
+                list_only,
+                reached: Vec::new(),
+            })
+        });
+        f();
+        RECORDING.with(|r| {
+            r.borrow_mut()
+                .take()
+                .map(|rec| rec.reached)
+                .unwrap_or_default()
+        })
+    }
+
+    /// The top-level sub-tests that `module` reaches under `seed` (bodies skipped if
+    /// `list_only`).
+    #[cfg(not(target_family = "wasm"))]
+    pub fn reached_by(module: &super::Module, seed: u64, list_only: bool) -> Vec<&'static str> {
+        record(list_only, || {
+            super::run_module(module.name, seed, module.run)
+        })
+    }
 }
 
 /// Fails the test unless `cond` holds.
@@ -188,7 +272,9 @@ impl Rng {
             h = mix(h ^ mix(s));
         }
         let lo = mix(h ^ 0x5151);
-        Rng(oorandom::Rand64::new((u128::from(h) << 64) | u128::from(lo)))
+        Rng(oorandom::Rand64::new(
+            (u128::from(h) << 64) | u128::from(lo),
+        ))
     }
 
     /// A uniformly random `u64`.

@@ -10,7 +10,10 @@
 extern crate alloc;
 
 pub mod harness;
+pub mod manifest;
+pub mod model;
 pub mod modules;
+pub mod probes;
 #[cfg(target_family = "wasm")]
 pub mod wasm_env;
 
@@ -78,4 +81,25 @@ test_modules! {
     test_crc32 => crc32,
     test_leb128 => leb128,
     test_memory => memory,
+    test_gc_chunk_0 => gc_chunk_0,
+    test_gc_chunk_1 => gc_chunk_1,
+    test_gc_chunk_2 => gc_chunk_2,
+    test_gc_chunk_3 => gc_chunk_3,
+    test_gc_chunk_4 => gc_chunk_4,
+    test_gc_chunk_5 => gc_chunk_5,
+    test_gc_chunk_6 => gc_chunk_6,
+    test_gc_chunk_7 => gc_chunk_7,
+    test_gc_chunk_8 => gc_chunk_8,
+    test_gc_chunk_9 => gc_chunk_9,
+    test_gc_predefined => gc_predefined,
+    test_gc_components => gc_components,
+    test_stable_mem => stable_mem,
+    test_utf8 => utf8,
+    test_text => text,
+    test_bigint => bigint,
+    test_continuation_table => continuation_table,
+    test_principal_id => principal_id,
+    test_persistence_format => persistence_format,
+    test_persistence_small => persistence_small,
+    test_persistence_20k => persistence_20k,
 }

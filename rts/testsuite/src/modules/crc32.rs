@@ -28,7 +28,12 @@ fn bitwise(bytes: &[u8]) -> u32 {
 
 fn check_values(ctx: &Ctx) {
     check_eq!(ctx, crc32::checksum(b""), 0, "empty input");
-    check_eq!(ctx, crc32::checksum(b"123456789"), 0xCBF4_3926, "the CRC-32 check value");
+    check_eq!(
+        ctx,
+        crc32::checksum(b"123456789"),
+        0xCBF4_3926,
+        "the CRC-32 check value"
+    );
     check_eq!(ctx, crc32::checksum(b"a"), 0xE8B7_BE43, "\"a\"");
     check_eq!(
         ctx,
@@ -36,8 +41,18 @@ fn check_values(ctx: &Ctx) {
         0x414F_A339,
         "the fox"
     );
-    check_eq!(ctx, crc32::checksum(&[0u8; 32]), 0x190A_55AD, "32 zero bytes");
-    check_eq!(ctx, crc32::checksum(&[0xffu8; 32]), 0xFF6C_AB0B, "32 0xff bytes");
+    check_eq!(
+        ctx,
+        crc32::checksum(&[0u8; 32]),
+        0x190A_55AD,
+        "32 zero bytes"
+    );
+    check_eq!(
+        ctx,
+        crc32::checksum(&[0xffu8; 32]),
+        0xFF6C_AB0B,
+        "32 0xff bytes"
+    );
 }
 
 fn reference(ctx: &Ctx) {
@@ -45,7 +60,13 @@ fn reference(ctx: &Ctx) {
     for i in 0..300 {
         let len = rng.index(2_000);
         let data = rng.bytes(len);
-        check_eq!(ctx, crc32::checksum(&data), bitwise(&data), "random buffer #{i}, {} bytes", data.len());
+        check_eq!(
+            ctx,
+            crc32::checksum(&data),
+            bitwise(&data),
+            "random buffer #{i}, {} bytes",
+            data.len()
+        );
     }
 }
 
@@ -76,7 +97,11 @@ fn single_bit_errors(ctx: &Ctx) {
             data[bit / 8] ^= 1 << (bit % 8);
             let bad = crc32::checksum(&data);
             data[bit / 8] ^= 1 << (bit % 8);
-            crate::check!(ctx, bad != good, "flipping bit {bit} of buffer #{i} left the CRC at {good:#010x}");
+            crate::check!(
+                ctx,
+                bad != good,
+                "flipping bit {bit} of buffer #{i} left the CRC at {good:#010x}"
+            );
         }
     }
 }

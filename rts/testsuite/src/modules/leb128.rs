@@ -36,11 +36,19 @@ fn known_vectors(ctx: &Ctx) {
         (128, &[0x80, 0x01]),
         (300, &[0xac, 0x02]),
         (624_485, &[0xe5, 0x8e, 0x26]),
-        (u64::MAX, &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]),
+        (
+            u64::MAX,
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01],
+        ),
     ];
     for &(v, bytes) in unsigned {
         check_eq!(ctx, encode_u(v), bytes.to_vec(), "write_u64({v})");
-        check_eq!(ctx, leb128::read_u64(bytes), Ok((v, bytes.len())), "read_u64 of {bytes:02x?}");
+        check_eq!(
+            ctx,
+            leb128::read_u64(bytes),
+            Ok((v, bytes.len())),
+            "read_u64 of {bytes:02x?}"
+        );
     }
     let signed: &[(i64, &[u8])] = &[
         (0, &[0x00]),
@@ -50,17 +58,43 @@ fn known_vectors(ctx: &Ctx) {
         (-64, &[0x40]),
         (-65, &[0xbf, 0x7f]),
         (-123_456, &[0xc0, 0xbb, 0x78]),
-        (i64::MAX, &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00]),
-        (i64::MIN, &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f]),
+        (
+            i64::MAX,
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00],
+        ),
+        (
+            i64::MIN,
+            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f],
+        ),
     ];
     for &(v, bytes) in signed {
         check_eq!(ctx, encode_i(v), bytes.to_vec(), "write_i64({v})");
-        check_eq!(ctx, leb128::read_i64(bytes), Ok((v, bytes.len())), "read_i64 of {bytes:02x?}");
+        check_eq!(
+            ctx,
+            leb128::read_i64(bytes),
+            Ok((v, bytes.len())),
+            "read_i64 of {bytes:02x?}"
+        );
     }
     // Padded (non-minimal) forms decode to the same value.
-    check_eq!(ctx, leb128::read_u64(&[0x80, 0x00]), Ok((0, 2)), "padded zero");
-    check_eq!(ctx, leb128::read_u64(&[0xff, 0x80, 0x00]), Ok((127, 3)), "padded 127");
-    check_eq!(ctx, leb128::read_i64(&[0xff, 0x7f]), Ok((-1, 2)), "padded -1");
+    check_eq!(
+        ctx,
+        leb128::read_u64(&[0x80, 0x00]),
+        Ok((0, 2)),
+        "padded zero"
+    );
+    check_eq!(
+        ctx,
+        leb128::read_u64(&[0xff, 0x80, 0x00]),
+        Ok((127, 3)),
+        "padded 127"
+    );
+    check_eq!(
+        ctx,
+        leb128::read_i64(&[0xff, 0x7f]),
+        Ok((-1, 2)),
+        "padded -1"
+    );
 }
 
 fn roundtrip(ctx: &Ctx) {
@@ -72,17 +106,32 @@ fn roundtrip(ctx: &Ctx) {
         let n = leb128::write_u64(&mut buf, u);
         check_eq!(ctx, n, buf.len(), "bytes written for {u}");
         check_eq!(ctx, n, leb128::len_u64(u), "len_u64({u})");
-        check_eq!(ctx, leb128::read_u64(&buf), Ok((u, n)), "u64 round trip #{i} of {u}");
+        check_eq!(
+            ctx,
+            leb128::read_u64(&buf),
+            Ok((u, n)),
+            "u64 round trip #{i} of {u}"
+        );
 
         let s = rng.u64_any_width() as i64;
         let s = if rng.chance(50) { s } else { s.wrapping_neg() };
         buf.clear();
         let n = leb128::write_i64(&mut buf, s);
         check_eq!(ctx, n, leb128::len_i64(s), "len_i64({s})");
-        check_eq!(ctx, leb128::read_i64(&buf), Ok((s, n)), "i64 round trip #{i} of {s}");
+        check_eq!(
+            ctx,
+            leb128::read_i64(&buf),
+            Ok((s, n)),
+            "i64 round trip #{i} of {s}"
+        );
         // Trailing bytes are not consumed.
         buf.push(rng.u64() as u8);
-        check_eq!(ctx, leb128::read_i64(&buf), Ok((s, n)), "i64 with trailing byte, {s}");
+        check_eq!(
+            ctx,
+            leb128::read_i64(&buf),
+            Ok((s, n)),
+            "i64 with trailing byte, {s}"
+        );
     }
 }
 
@@ -123,7 +172,17 @@ fn reference(input: &[u8], signed: bool) -> Result<(i128, usize), Leb128Error> {
 fn encoding_like(rng: &mut Rng) -> Vec<u8> {
     let len = 1 + rng.index(12);
     let mut v: Vec<u8> = (0..len).map(|_| rng.u64() as u8 | 0x80).collect();
-    let last = [0x00, 0x01, 0x02, 0x3f, 0x40, 0x41, 0x7e, 0x7f, rng.u64() as u8 & 0x7f];
+    let last = [
+        0x00,
+        0x01,
+        0x02,
+        0x3f,
+        0x40,
+        0x41,
+        0x7e,
+        0x7f,
+        rng.u64() as u8 & 0x7f,
+    ];
     v[len - 1] = last[rng.index(last.len())];
     if rng.chance(10) {
         v[len - 1] |= 0x80; // truncated
@@ -141,9 +200,19 @@ fn reference_decoder(ctx: &Ctx) {
     for i in 0..30_000 {
         let input = encoding_like(&mut rng);
         let want_u = reference(&input, false).map(|(v, n)| (v as u64, n));
-        check_eq!(ctx, leb128::read_u64(&input), want_u, "read_u64 #{i} of {input:02x?}");
+        check_eq!(
+            ctx,
+            leb128::read_u64(&input),
+            want_u,
+            "read_u64 #{i} of {input:02x?}"
+        );
         let want_i = reference(&input, true).map(|(v, n)| (v as i64, n));
-        check_eq!(ctx, leb128::read_i64(&input), want_i, "read_i64 #{i} of {input:02x?}");
+        check_eq!(
+            ctx,
+            leb128::read_i64(&input),
+            want_i,
+            "read_i64 #{i} of {input:02x?}"
+        );
     }
 }
 
@@ -187,21 +256,44 @@ fn overflow(ctx: &Ctx) {
         let mut input = ten_ff.to_vec();
         input.extend_from_slice(tail);
         let got = leb128::read_u64(&input);
-        check!(ctx, got.is_ok() == ok, "read_u64 of {input:02x?} gave {got:?}");
+        check!(
+            ctx,
+            got.is_ok() == ok,
+            "read_u64 of {input:02x?} gave {got:?}"
+        );
         if !ok {
-            check_eq!(ctx, got, Err(Leb128Error::Overflow), "read_u64 of {input:02x?}");
+            check_eq!(
+                ctx,
+                got,
+                Err(Leb128Error::Overflow),
+                "read_u64 of {input:02x?}"
+            );
         }
     }
     let mut eleven = [0x80u8; 11];
     eleven[10] = 0x00;
-    check_eq!(ctx, leb128::read_u64(&eleven), Err(Leb128Error::Overflow), "11-byte padded zero");
-    check_eq!(ctx, leb128::read_i64(&eleven), Err(Leb128Error::Overflow), "11-byte padded zero");
+    check_eq!(
+        ctx,
+        leb128::read_u64(&eleven),
+        Err(Leb128Error::Overflow),
+        "11-byte padded zero"
+    );
+    check_eq!(
+        ctx,
+        leb128::read_i64(&eleven),
+        Err(Leb128Error::Overflow),
+        "11-byte padded zero"
+    );
     for tenth in 0u8..=255 {
         let mut input = [0x80u8; 10];
         input[9] = tenth;
         let got = leb128::read_i64(&input);
         let valid = tenth == 0x00 || tenth == 0x7f;
-        check!(ctx, got.is_ok() == valid, "read_i64 with tenth byte {tenth:#04x} gave {got:?}");
+        check!(
+            ctx,
+            got.is_ok() == valid,
+            "read_i64 with tenth byte {tenth:#04x} gave {got:?}"
+        );
     }
 }
 
@@ -221,5 +313,10 @@ fn reader(ctx: &Ctx) {
         check_eq!(ctx, r.i64(), Ok(s), "reader value {i} (signed)");
     }
     check_eq!(ctx, r.position(), buf.len(), "reader consumed everything");
-    check_eq!(ctx, r.u64(), Err(Leb128Error::Truncated), "reading past the end");
+    check_eq!(
+        ctx,
+        r.u64(),
+        Err(Leb128Error::Truncated),
+        "reading past the end"
+    );
 }

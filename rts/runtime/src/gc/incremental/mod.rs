@@ -1,0 +1,486 @@
+//! The incremental plan: a partitioned heap collected in bounded increments.
+//!
+//! A cycle has three phases, each done a budget of words at a time between mutator steps:
+//! 1. **Mark.** The roots are marked at the start (the snapshot). Increments scan grey objects
+//!    from the mark stack, counting live words per partition. The *snapshot-at-the-beginning*
+//!    write barrier shades the value a store overwrites, and objects allocated during the cycle
+//!    are allocated black, so everything reachable at the snapshot or allocated since is marked.
+//! 2. **Evacuate.** Partitions that are sparse (live words below a percentage of the partition)
+//!    and were not allocated into during the cycle are chosen; their marked objects are copied
+//!    into other partitions, leaving forwarding headers. Large unmarked objects are chosen too.
+//! 3. **Update.** The marked objects of all other partitions have their fields redirected from
+//!    forwarding stubs to the copies. Then the chosen partitions are freed (poisoned in debug
+//!    builds) and the mark bitmap cleared.
+//!
+//! The mutator reads through [`Collector::resolve`], its stores store resolved values, and roots
+//! are resolved after each evacuation/update increment, so it never sees a stub. Garbage in
+//! partitions that were not evacuated stays (unmarked, never scanned) until its partition
+//! becomes sparse. Objects larger than a partition get consecutive partitions of their own.
+//!
+//! Invariants: between cycles the bitmap is clear, no partition is marked for evacuation and no
+//! reachable object is forwarded; during Evacuate and Update every reachable object is marked.
+#![allow(clippy::needless_range_loop)] // scanned words are heap addresses, not just indices
+
+use crate::gc::policy::bitmap::MarkBitmap;
+use crate::gc::policy::mark_stack::MarkStack;
+use crate::gc::policy::partitions::{PartitionTable, State};
+use crate::gc::sanity::check_header;
+use crate::gc::{debug_verify, poison, Collector, Constraints, Progress};
+use crate::memory::{Addr, HeapSizing, Memory, OutOfMemory, VecMemory};
+use crate::object::{
+    addr_of, fields_of_header, forwarding_header, init_object, is_forwarded, is_ptr, object_size,
+    ptr, Kind,
+};
+use crate::types::Word;
+use alloc::format;
+use alloc::string::String;
+
+/// The incremental plan's constraints.
+pub const CONSTRAINTS: Constraints = Constraints {
+    name: "incremental",
+    moves_objects: true,
+    incremental: true,
+    needs_write_barrier: true,
+    frees_all_garbage: false,
+};
+
+/// Tuning of the incremental plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IncrementalParams {
+    /// Words per partition.
+    pub partition_words: usize,
+    /// Words of work per increment (at least one object is always processed).
+    pub increment_words: usize,
+    /// A partition is evacuated when its live words are below this percentage of its size.
+    pub evacuate_below_percent: usize,
+    /// When to start a cycle, from the live words of the last one.
+    pub sizing: HeapSizing,
+}
+
+impl Default for IncrementalParams {
+    fn default() -> Self {
+        IncrementalParams {
+            partition_words: 32 * 1024,
+            increment_words: 64 * 1024,
+            evacuate_below_percent: 50,
+            sizing: HeapSizing::default(),
+        }
+    }
+}
+
+/// Where a cycle is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// No cycle running.
+    Idle,
+    /// Incremental marking.
+    Mark,
+    /// Copying out of the chosen partitions.
+    Evacuate,
+    /// Redirecting fields to the copies.
+    Update,
+}
+
+/// The incremental collector.
+#[derive(Debug)]
+pub struct Incremental {
+    mem: VecMemory,
+    table: PartitionTable,
+    alloc_part: Option<usize>,
+    bitmap: MarkBitmap,
+    stack: MarkStack,
+    phase: Phase,
+    /// Next address to visit in the Evacuate or Update phase.
+    cursor: Addr,
+    params: IncrementalParams,
+    threshold: usize,
+    allocated: usize,
+}
+
+impl Incremental {
+    /// An empty heap.
+    pub fn new(params: IncrementalParams) -> Self {
+        Incremental {
+            mem: VecMemory::unlimited(),
+            table: PartitionTable::new(params.partition_words),
+            alloc_part: None,
+            bitmap: MarkBitmap::new(),
+            stack: MarkStack::new(),
+            phase: Phase::Idle,
+            cursor: 0,
+            threshold: params.sizing.next_threshold(0),
+            allocated: 0,
+            params,
+        }
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        self.phase
+    }
+
+    /// Whether the object at `a` is marked (grey or black) in the current cycle.
+    pub fn is_marked(&self, a: Addr) -> bool {
+        self.bitmap.get(a)
+    }
+
+    /// The partition table.
+    pub fn partitions(&self) -> &PartitionTable {
+        &self.table
+    }
+
+    /// Allocates `size` words (black during a cycle) without initialising them.
+    fn alloc_words(&mut self, size: usize) -> Result<Addr, OutOfMemory> {
+        let p = self.table.size();
+        let in_cycle = self.phase != Phase::Idle;
+        let a = if size > p {
+            let i = self.table.take(size.div_ceil(p), in_cycle);
+            let a = self.table.start(i);
+            self.table.get_mut(i).top = a + size;
+            a
+        } else {
+            let fits = self
+                .alloc_part
+                .is_some_and(|i| self.table.get(i).top + size <= self.table.end(i));
+            if !fits {
+                self.alloc_part = Some(self.table.take(1, in_cycle));
+            }
+            let i = self.alloc_part.unwrap_or_default();
+            let part = self.table.get_mut(i);
+            part.fresh |= in_cycle;
+            let a = part.top;
+            part.top += size;
+            a
+        };
+        self.mem.grow_to(self.table.heap_words())?;
+        self.bitmap.ensure(self.table.heap_words());
+        if in_cycle {
+            self.bitmap.set(a);
+            let i = self.table.index_of(a);
+            self.table.get_mut(i).marked_words += size;
+        }
+        self.allocated += size;
+        Ok(a)
+    }
+
+    /// Shades the object `v` points to (marking phase).
+    fn mark_value(&mut self, v: Word) {
+        if is_ptr(v) {
+            let a = addr_of(v);
+            if self.bitmap.set(a) {
+                self.stack.push(a);
+                let size = object_size(self.mem.words(), a);
+                let i = self.table.index_of(a);
+                self.table.get_mut(i).marked_words += size;
+            }
+        }
+    }
+
+    fn start_cycle(&mut self, roots: &[Word]) {
+        self.phase = Phase::Mark;
+        self.bitmap.ensure(self.table.heap_words());
+        for &r in roots {
+            self.mark_value(r);
+        }
+    }
+
+    /// Scans grey objects; true when marking is complete.
+    fn mark_step(&mut self, budget: &mut usize) -> bool {
+        while *budget > 0 {
+            let Some(a) = self.stack.pop() else {
+                return true;
+            };
+            let h = self.mem.words()[a];
+            let (s, e) = fields_of_header(h);
+            for f in a + s..a + e {
+                let v = self.mem.words()[f];
+                self.mark_value(v);
+            }
+            *budget = budget.saturating_sub(object_size(self.mem.words(), a));
+        }
+        self.stack.is_empty()
+    }
+
+    /// Chooses the partitions to evacuate (and unmarked large objects to free).
+    fn choose_evacuation(&mut self) {
+        let limit = self.table.size() * self.params.evacuate_below_percent / 100;
+        for i in 0..self.table.len() {
+            let alloc_part = self.alloc_part == Some(i);
+            let part = self.table.get_mut(i);
+            part.evacuate = match part.state {
+                State::Normal => !part.fresh && !alloc_part && part.marked_words < limit.max(1),
+                State::LargeHead(_) => !part.fresh && part.marked_words == 0,
+                State::Free | State::LargeTail => false,
+            };
+        }
+        self.cursor = 0;
+    }
+
+    /// Copies marked objects out of chosen partitions; true when done.
+    fn evacuate_step(&mut self, budget: &mut usize) -> bool {
+        while *budget > 0 {
+            let i = self.table.index_of(self.cursor);
+            if i >= self.table.len() {
+                return true;
+            }
+            let part = *self.table.get(i);
+            if !part.evacuate || part.state != State::Normal {
+                self.cursor = self.table.end(i);
+                *budget -= 1;
+                continue;
+            }
+            let Some(a) = self.bitmap.next_set(self.cursor, part.top) else {
+                self.cursor = self.table.end(i);
+                *budget -= 1;
+                continue;
+            };
+            let size = object_size(self.mem.words(), a);
+            let n = match self.alloc_words(size) {
+                Ok(n) => n,
+                Err(e) => panic!("incremental evacuation: {e}"),
+            };
+            self.mem.words_mut().copy_within(a..a + size, n);
+            self.mem.words_mut()[a] = forwarding_header(size);
+            self.mem.words_mut()[a + 1] = n;
+            self.cursor = a + size;
+            *budget = budget.saturating_sub(size);
+        }
+        false
+    }
+
+    /// Redirects fields of marked objects outside chosen partitions; true when done.
+    fn update_step(&mut self, budget: &mut usize) -> bool {
+        while *budget > 0 {
+            let i = self.table.index_of(self.cursor);
+            if i >= self.table.len() {
+                return true;
+            }
+            let part = *self.table.get(i);
+            let walk = !part.evacuate && matches!(part.state, State::Normal | State::LargeHead(_));
+            let next = if walk {
+                self.bitmap.next_set(self.cursor, part.top)
+            } else {
+                None
+            };
+            let Some(a) = next else {
+                self.cursor = match part.state {
+                    State::LargeHead(n) => self.table.end(i + n - 1),
+                    _ => self.table.end(i),
+                };
+                *budget -= 1;
+                continue;
+            };
+            let h = self.mem.words()[a];
+            let (s, e) = fields_of_header(h);
+            for f in a + s..a + e {
+                let v = self.mem.words()[f];
+                let r = self.resolve(v);
+                self.mem.words_mut()[f] = r;
+            }
+            let size = object_size(self.mem.words(), a);
+            self.cursor = a + size;
+            *budget = budget.saturating_sub(size);
+        }
+        false
+    }
+
+    /// Frees the evacuated partitions and ends the cycle.
+    fn finish_cycle(&mut self) {
+        let mut live = 0;
+        for i in 0..self.table.len() {
+            let part = *self.table.get(i);
+            if part.evacuate {
+                let end = match part.state {
+                    State::LargeHead(n) => self.table.end(i + n - 1),
+                    _ => self.table.end(i),
+                };
+                let start = self.table.start(i);
+                poison(&mut self.mem.words_mut()[start..end]);
+                self.table.free(i);
+            } else {
+                live += part.marked_words;
+            }
+        }
+        self.bitmap.clear_all();
+        self.table.end_cycle();
+        self.phase = Phase::Idle;
+        self.allocated = 0;
+        self.threshold = self.params.sizing.next_threshold(live);
+    }
+
+    /// Every object start in address order (with forwarding stubs when `stubs`).
+    fn walk(&self, stubs: bool, f: &mut dyn FnMut(Addr)) {
+        let words = self.mem.words();
+        for i in 0..self.table.len() {
+            let part = self.table.get(i);
+            match part.state {
+                State::Normal => {
+                    let mut a = self.table.start(i);
+                    while a < part.top {
+                        if stubs || !is_forwarded(words[a]) {
+                            f(a);
+                        }
+                        a += object_size(words, a);
+                    }
+                }
+                State::LargeHead(_) => f(self.table.start(i)),
+                State::Free | State::LargeTail => {}
+            }
+        }
+    }
+}
+
+impl Collector for Incremental {
+    fn constraints(&self) -> Constraints {
+        CONSTRAINTS
+    }
+
+    fn words(&self) -> &[Word] {
+        self.mem.words()
+    }
+
+    fn alloc(&mut self, kind: Kind, aux: usize) -> Result<Addr, OutOfMemory> {
+        let a = self.alloc_words(kind.size(aux))?;
+        init_object(self.mem.words_mut(), a, kind, aux);
+        Ok(a)
+    }
+
+    fn init_word(&mut self, obj: Addr, offset: usize, value: Word) {
+        self.mem.words_mut()[obj + offset] = value;
+    }
+
+    fn write(&mut self, obj: Addr, offset: usize, value: Word) {
+        let obj = addr_of(self.resolve(ptr(obj)));
+        if self.phase == Phase::Mark {
+            let old = self.mem.words()[obj + offset];
+            self.mark_value(old);
+        }
+        let value = self.resolve(value);
+        self.mem.words_mut()[obj + offset] = value;
+    }
+
+    fn resolve(&self, value: Word) -> Word {
+        if is_ptr(value) {
+            let words = self.mem.words();
+            let a = addr_of(value);
+            if is_forwarded(words[a]) {
+                return ptr(words[a + 1]);
+            }
+        }
+        value
+    }
+
+    fn collect_increment(&mut self, roots: &mut [Word]) -> Progress {
+        let mut budget = self.params.increment_words.max(1);
+        if self.phase == Phase::Idle {
+            self.start_cycle(roots);
+        }
+        if self.phase == Phase::Mark && self.mark_step(&mut budget) {
+            self.choose_evacuation();
+            self.phase = Phase::Evacuate;
+        }
+        if self.phase == Phase::Evacuate && budget > 0 && self.evacuate_step(&mut budget) {
+            self.cursor = 0;
+            self.phase = Phase::Update;
+        }
+        if self.phase == Phase::Evacuate || self.phase == Phase::Update {
+            for r in roots.iter_mut() {
+                *r = self.resolve(*r);
+            }
+        }
+        if self.phase == Phase::Update && budget > 0 && self.update_step(&mut budget) {
+            self.finish_cycle();
+            debug_verify(self, roots);
+            return Progress::Done;
+        }
+        Progress::Continue
+    }
+
+    fn should_collect(&self) -> bool {
+        self.allocated >= self.threshold
+    }
+
+    fn for_each_object(&self, f: &mut dyn FnMut(Addr)) {
+        self.walk(false, f);
+    }
+
+    fn verify(&self, roots: &[Word]) -> Result<(), String> {
+        let words = self.mem.words();
+        let mut starts = MarkBitmap::new();
+        starts.ensure(self.table.heap_words() + 1);
+        let mut err = None;
+        self.walk(true, &mut |a| {
+            let i = self.table.index_of(a);
+            let part = self.table.get(i);
+            if is_forwarded(words[a]) {
+                if !part.evacuate && err.is_none() {
+                    err = Some(format!(
+                        "forwarding stub at {a} outside an evacuated partition"
+                    ));
+                }
+            } else if let Err(e) = check_header(words, a, part.top) {
+                err.get_or_insert(e);
+            }
+            starts.set(a);
+        });
+        if let Some(e) = err {
+            return Err(e);
+        }
+        if self.phase == Phase::Idle {
+            if !self.bitmap.is_clear() {
+                return Err(String::from("mark bitmap not clear between cycles"));
+            }
+            if (0..self.table.len()).any(|i| self.table.get(i).evacuate) {
+                return Err(String::from(
+                    "partition marked for evacuation between cycles",
+                ));
+            }
+        }
+        // Everything reachable (through forwarding) is a live object; marked after marking.
+        let mut seen = MarkBitmap::new();
+        seen.ensure(self.table.heap_words() + 1);
+        let mut stack = alloc::vec::Vec::new();
+        let mut visit = |v: Word,
+                         from: &dyn Fn() -> String,
+                         stack: &mut alloc::vec::Vec<Addr>|
+         -> Result<(), String> {
+            if !is_ptr(v) {
+                return Ok(());
+            }
+            let a = addr_of(self.resolve(v));
+            if !starts.get(a) || is_forwarded(words[a]) {
+                return Err(format!("{} = {v:#x} points to no object", from()));
+            }
+            if self.table.get(self.table.index_of(a)).evacuate && self.phase == Phase::Update {
+                return Err(format!(
+                    "{} points into an evacuated partition at {a}",
+                    from()
+                ));
+            }
+            if matches!(self.phase, Phase::Evacuate | Phase::Update) && !self.bitmap.get(a) {
+                return Err(format!(
+                    "{} = {v:#x}: reachable object at {a} unmarked after marking",
+                    from()
+                ));
+            }
+            if seen.set(a) {
+                stack.push(a);
+            }
+            Ok(())
+        };
+        for (i, &r) in roots.iter().enumerate() {
+            visit(r, &|| format!("root {i}"), &mut stack)?;
+        }
+        while let Some(a) = stack.pop() {
+            let (s, e) = fields_of_header(words[a]);
+            for f in a + s..a + e {
+                visit(
+                    words[f],
+                    &|| format!("field {} of object at {a}", f - a),
+                    &mut stack,
+                )?;
+            }
+        }
+        Ok(())
+    }
+}

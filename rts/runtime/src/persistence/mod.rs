@@ -1,0 +1,92 @@
+//! Persistence across upgrades (stabilization): the object graph reachable from the roots is
+//! serialized into a self-checking byte stream in stable memory, and deserialized into a fresh
+//! heap after the upgrade, keeping sharing and cycles.
+//!
+//! - [`stream`]: framing (magic, version, LEB128 body length, CRC-32) and bounds-checked
+//!   reader/writer.
+//! - [`graph`]: the body: objects in breadth-first order, pointers as object indices.
+//!
+//! Invariants: [`serialize`] followed by [`deserialize`] yields a heap isomorphic to the
+//! reachable part of the original (same kinds, counts, raw words, scalars and blob bytes, and
+//! the same pointer structure). A corrupt or truncated stream is an `Err`, never a panic or an
+//! out-of-bounds access, and then the heap is left exactly as it was.
+
+pub mod graph;
+pub mod stream;
+
+use crate::memory::{BumpAllocator, Memory, OutOfMemory};
+use crate::stable_mem::{StableMemError, StableMemory};
+use crate::types::Word;
+use alloc::vec::Vec;
+pub use stream::FormatError;
+
+/// Why serialization or deserialization failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PersistError {
+    /// The framing or a primitive field is malformed.
+    Format(FormatError),
+    /// An object tag that is no kind.
+    BadKind(u8),
+    /// A pointer to an object index that does not exist.
+    BadPointer(u64),
+    /// A count, scalar or raw word too large for this target.
+    TooLarge,
+    /// The heap being serialized has no valid object at this address.
+    CorruptHeap(usize),
+    /// The heap cannot hold the deserialized objects.
+    OutOfMemory(OutOfMemory),
+    /// Stable memory could not be read, written or grown.
+    StableMem(StableMemError),
+}
+
+impl From<FormatError> for PersistError {
+    fn from(e: FormatError) -> Self {
+        PersistError::Format(e)
+    }
+}
+
+impl From<StableMemError> for PersistError {
+    fn from(e: StableMemError) -> Self {
+        PersistError::StableMem(e)
+    }
+}
+
+/// Serializes the graph reachable from `roots` in `words` into a framed stream.
+pub fn serialize(words: &[Word], roots: &[Word]) -> Result<Vec<u8>, PersistError> {
+    Ok(stream::frame(&graph::encode(words, roots)?))
+}
+
+/// Deserializes a framed stream into `heap`; returns the roots.
+pub fn deserialize<M: Memory>(
+    stream_bytes: &[u8],
+    heap: &mut BumpAllocator<M>,
+) -> Result<Vec<Word>, PersistError> {
+    graph::decode(stream::unframe(stream_bytes)?, heap)
+}
+
+/// Serializes into stable memory at offset 0, growing it as needed; returns the bytes written.
+pub fn save(
+    stable: &mut StableMemory,
+    words: &[Word],
+    roots: &[Word],
+) -> Result<u64, PersistError> {
+    let bytes = serialize(words, roots)?;
+    stable.ensure_bytes(bytes.len() as u64)?;
+    stable.write(0, &bytes)?;
+    Ok(bytes.len() as u64)
+}
+
+/// Deserializes the stream at offset 0 of stable memory into `heap`; returns the roots.
+pub fn load<M: Memory>(
+    stable: &StableMemory,
+    heap: &mut BumpAllocator<M>,
+) -> Result<Vec<Word>, PersistError> {
+    let head_len = (stream::MAX_HEADER_LEN as u64).min(stable.size_bytes());
+    let head = stable.read_vec(0, head_len)?;
+    let (header_len, body_len) = stream::read_header(&head)?;
+    let total = stream::frame_len(header_len, body_len)?;
+    let bytes = stable
+        .read_vec(0, total as u64)
+        .map_err(|_| PersistError::Format(FormatError::Truncated))?;
+    deserialize(&bytes, heap)
+}

@@ -1,0 +1,430 @@
+//! Bigints: arithmetic checked against `u128`/`i128` wherever the result fits, algebraic
+//! identities for numbers far beyond 128 bits (`(a*b)/b == a`, `a == q*b + r` with `r < b`,
+//! `(a+b)-b == a`, distributivity, ordering consistent with subtraction), truncating signed
+//! division, and LEB128/SLEB128 encodings of any length: known vectors, agreement with the
+//! 64-bit codec, round trips, padded forms and truncation.
+
+use crate::harness::{Ctx, Rng};
+use crate::{check, check_eq};
+use alloc::vec::Vec;
+use core::cmp::Ordering;
+use rts::bigint::{Int, Nat};
+use rts::leb128::{self, Leb128Error};
+
+/// The sub-tests, in order.
+pub const SUBTESTS: &[&str] = &[
+    "nat_vs_u128",
+    "int_vs_i128",
+    "nat_identities",
+    "int_identities",
+    "leb128_vectors",
+    "leb128_roundtrip",
+    "leb128_truncation",
+];
+
+/// Runs the module.
+pub fn run(ctx: &Ctx) {
+    ctx.sub("nat_vs_u128", nat_vs_u128);
+    ctx.sub("int_vs_i128", int_vs_i128);
+    ctx.sub("nat_identities", nat_identities);
+    ctx.sub("int_identities", int_identities);
+    ctx.sub("leb128_vectors", leb128_vectors);
+    ctx.sub("leb128_roundtrip", leb128_roundtrip);
+    ctx.sub("leb128_truncation", leb128_truncation);
+}
+
+/// A `u128` spread over all widths, often with long runs of ones or zeros.
+fn u128_any(rng: &mut Rng) -> u128 {
+    let v = (u128::from(rng.u64()) << 64) | u128::from(rng.u64());
+    let v = match rng.below(4) {
+        0 => v | (u128::MAX >> rng.below(128)),
+        1 => v & !(u128::MAX >> rng.below(128)),
+        _ => v,
+    };
+    v >> rng.below(129).min(127) >> u32::from(rng.chance(3))
+}
+
+/// A natural of up to `max_limbs` limbs, favouring limbs that stress carries and Knuth's
+/// correction steps.
+fn nat_any(rng: &mut Rng, max_limbs: usize) -> Nat {
+    let n = rng.index(max_limbs + 1);
+    let limbs: Vec<u32> = (0..n)
+        .map(|_| match rng.below(6) {
+            0 => 0,
+            1 => u32::MAX,
+            2 => 0x8000_0000,
+            3 => 1,
+            _ => rng.u64() as u32,
+        })
+        .collect();
+    Nat::from_limbs(&limbs)
+}
+
+fn nat_vs_u128(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[1]);
+    for i in 0..60_000 {
+        let (a, b) = (u128_any(&mut rng), u128_any(&mut rng));
+        let (na, nb) = (Nat::from_u128(a), Nat::from_u128(b));
+        check_eq!(ctx, na.to_u128(), Some(a), "#{i}: u128 round trip");
+        check_eq!(ctx, na.cmp(&nb), a.cmp(&b), "#{i}: {a} cmp {b}");
+        if let Some(s) = a.checked_add(b) {
+            check_eq!(ctx, na.add(&nb).to_u128(), Some(s), "#{i}: {a} + {b}");
+        } else {
+            check!(
+                ctx,
+                na.add(&nb).bit_len() == 129,
+                "#{i}: {a} + {b} has 129 bits"
+            );
+        }
+        check_eq!(
+            ctx,
+            na.checked_sub(&nb).and_then(|d| d.to_u128()),
+            a.checked_sub(b),
+            "#{i}: {a} - {b}"
+        );
+        let (a64, b64) = (a as u64, b as u64);
+        let p = u128::from(a64) * u128::from(b64);
+        check_eq!(
+            ctx,
+            Nat::from_u64(a64).mul(&Nat::from_u64(b64)).to_u128(),
+            Some(p),
+            "#{i}: {a64} * {b64}"
+        );
+        if let Some(p) = a.checked_mul(b) {
+            check_eq!(ctx, na.mul(&nb).to_u128(), Some(p), "#{i}: {a} * {b}");
+        }
+        match na.div_rem(&nb) {
+            None => check_eq!(ctx, b, 0, "#{i}: division refused"),
+            Some((q, r)) => {
+                check_eq!(ctx, q.to_u128(), Some(a / b), "#{i}: {a} / {b}");
+                check_eq!(ctx, r.to_u128(), Some(a % b), "#{i}: {a} % {b}");
+            }
+        }
+    }
+    check!(
+        ctx,
+        Nat::from_u64(5).div_rem(&Nat::zero()).is_none(),
+        "division by zero"
+    );
+    check_eq!(
+        ctx,
+        alloc::format!("{}", Nat::from_u128(u128::MAX)),
+        alloc::format!("{}", u128::MAX),
+        "decimal"
+    );
+}
+
+fn i128_any(rng: &mut Rng) -> i128 {
+    let v = (u128_any(rng) >> 1) as i128;
+    match rng.below(8) {
+        0 => i128::MIN + (v & 0xff),
+        _ if rng.chance(50) => -v,
+        _ => v,
+    }
+}
+
+fn int_vs_i128(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[2]);
+    for i in 0..20_000 {
+        let (a, b) = (i128_any(&mut rng), i128_any(&mut rng));
+        let (ia, ib) = (Int::from_i128(a), Int::from_i128(b));
+        check_eq!(ctx, ia.to_i128(), Some(a), "#{i}: i128 round trip");
+        check_eq!(ctx, ia.cmp(&ib), a.cmp(&b), "#{i}: {a} cmp {b}");
+        if let Some(s) = a.checked_add(b) {
+            check_eq!(ctx, ia.add(&ib).to_i128(), Some(s), "#{i}: {a} + {b}");
+        }
+        if let Some(d) = a.checked_sub(b) {
+            check_eq!(ctx, ia.sub(&ib).to_i128(), Some(d), "#{i}: {a} - {b}");
+        }
+        if let Some(p) = a.checked_mul(b) {
+            check_eq!(ctx, ia.mul(&ib).to_i128(), Some(p), "#{i}: {a} * {b}");
+        }
+        if let (Some(q), Some(r)) = (a.checked_div(b), a.checked_rem(b)) {
+            let got = ia.div_rem(&ib).map(|(q, r)| (q.to_i128(), r.to_i128()));
+            check_eq!(ctx, got, Some((Some(q), Some(r))), "#{i}: {a} divrem {b}");
+        }
+    }
+    check_eq!(
+        ctx,
+        Int::from_i128(i128::MIN).to_i128(),
+        Some(i128::MIN),
+        "i128::MIN"
+    );
+    check_eq!(
+        ctx,
+        Int::from_i128(i128::MIN).neg().to_i128(),
+        None,
+        "-i128::MIN does not fit"
+    );
+    check!(
+        ctx,
+        !Int::from_i64(0).neg().is_negative(),
+        "-0 is not negative"
+    );
+    check!(
+        ctx,
+        Int::from_i64(7).div_rem(&Int::zero()).is_none(),
+        "division by zero"
+    );
+}
+
+fn nat_identities(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[3]);
+    for i in 0..6_000 {
+        let a = nat_any(&mut rng, 24);
+        let b = nat_any(&mut rng, 16);
+        let c = nat_any(&mut rng, 8);
+        let sum = a.add(&b);
+        check_eq!(ctx, sum.checked_sub(&b), Some(a.clone()), "#{i}: (a+b)-b");
+        check_eq!(ctx, sum, b.add(&a), "#{i}: a+b = b+a");
+        check_eq!(ctx, a.mul(&b), b.mul(&a), "#{i}: a*b = b*a");
+        check_eq!(
+            ctx,
+            a.mul(&b.add(&c)),
+            a.mul(&b).add(&a.mul(&c)),
+            "#{i}: distributivity"
+        );
+        check_eq!(
+            ctx,
+            a.checked_sub(&b).is_some(),
+            a >= b,
+            "#{i}: a-b defined iff a>=b"
+        );
+        if b.is_zero() {
+            continue;
+        }
+        let ab = a.mul(&b);
+        check_eq!(
+            ctx,
+            ab.div_rem(&b),
+            Some((a.clone(), Nat::zero())),
+            "#{i}: (a*b)/b"
+        );
+        let (q, r) = a.div_rem(&b).unwrap_or_default();
+        check!(ctx, r < b, "#{i}: remainder {r} not below divisor {b}");
+        check_eq!(ctx, q.mul(&b).add(&r), a.clone(), "#{i}: a = q*b + r");
+        // Perturbed dividends exercise Knuth's add-back step.
+        let a2 = ab.add(&r);
+        check_eq!(
+            ctx,
+            a2.div_rem(&b),
+            Some((a.clone(), r.clone())),
+            "#{i}: (a*b + r)/b"
+        );
+        if let Some(a3) = ab.checked_sub(&Nat::from_u64(1)) {
+            let (q3, r3) = a3.div_rem(&b).unwrap_or_default();
+            check_eq!(ctx, q3.mul(&b).add(&r3), a3, "#{i}: a*b-1 = q*b + r");
+            check!(ctx, r3 < b, "#{i}: remainder of a*b-1");
+        }
+    }
+}
+
+fn int_identities(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[4]);
+    for i in 0..6_000 {
+        let mk = |rng: &mut Rng| Int::from_parts(rng.chance(50), nat_any(rng, 12));
+        let (a, b) = (mk(&mut rng), mk(&mut rng));
+        check_eq!(ctx, a.add(&b).sub(&b), a, "#{i}: (a+b)-b");
+        check_eq!(ctx, a.sub(&a), Int::zero(), "#{i}: a-a");
+        check_eq!(
+            ctx,
+            a.mul(&b).neg(),
+            a.neg().mul(&b),
+            "#{i}: -(a*b) = (-a)*b"
+        );
+        check_eq!(
+            ctx,
+            a.cmp(&b),
+            a.sub(&b).cmp(&Int::zero()),
+            "#{i}: order = sign of a-b"
+        );
+        if let Some((q, r)) = a.div_rem(&b) {
+            check_eq!(ctx, q.mul(&b).add(&r), a, "#{i}: a = q*b + r");
+            check!(ctx, r.magnitude() < b.magnitude(), "#{i}: |r| < |b|");
+            check!(
+                ctx,
+                r == Int::zero() || r.is_negative() == a.is_negative(),
+                "#{i}: r has a's sign"
+            );
+        }
+    }
+}
+
+fn enc_nat(n: &Nat) -> Vec<u8> {
+    let mut v = Vec::new();
+    let len = n.write_leb128(&mut v);
+    assert_eq!(len, v.len());
+    v
+}
+
+fn enc_int(n: &Int) -> Vec<u8> {
+    let mut v = Vec::new();
+    let len = n.write_sleb128(&mut v);
+    assert_eq!(len, v.len());
+    v
+}
+
+fn leb128_vectors(ctx: &Ctx) {
+    let nats: &[(u128, &[u8])] = &[
+        (0, &[0x00]),
+        (127, &[0x7f]),
+        (128, &[0x80, 0x01]),
+        (624_485, &[0xe5, 0x8e, 0x26]),
+        (
+            1 << 64,
+            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x02],
+        ),
+    ];
+    for &(v, bytes) in nats {
+        check_eq!(
+            ctx,
+            enc_nat(&Nat::from_u128(v)),
+            bytes.to_vec(),
+            "LEB128 of {v}"
+        );
+        check_eq!(
+            ctx,
+            Nat::read_leb128(bytes),
+            Ok((Nat::from_u128(v), bytes.len())),
+            "decode {v}"
+        );
+    }
+    let ints: &[(i128, &[u8])] = &[
+        (0, &[0x00]),
+        (-1, &[0x7f]),
+        (63, &[0x3f]),
+        (64, &[0xc0, 0x00]),
+        (-64, &[0x40]),
+        (-65, &[0xbf, 0x7f]),
+        (-123_456, &[0xc0, 0xbb, 0x78]),
+        (
+            -(1 << 64),
+            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7e],
+        ),
+    ];
+    for &(v, bytes) in ints {
+        check_eq!(
+            ctx,
+            enc_int(&Int::from_i128(v)),
+            bytes.to_vec(),
+            "SLEB128 of {v}"
+        );
+        check_eq!(
+            ctx,
+            Int::read_sleb128(bytes),
+            Ok((Int::from_i128(v), bytes.len())),
+            "decode {v}"
+        );
+    }
+    // Padded forms decode to the same value.
+    check_eq!(
+        ctx,
+        Nat::read_leb128(&[0xff, 0x80, 0x00]),
+        Ok((Nat::from_u64(127), 3)),
+        "padded"
+    );
+    check_eq!(
+        ctx,
+        Int::read_sleb128(&[0xff, 0x7f]),
+        Ok((Int::from_i64(-1), 2)),
+        "padded -1"
+    );
+    // Agreement with the 64-bit codec.
+    let mut rng = ctx.rng(&[5]);
+    for _ in 0..5_000 {
+        let u = rng.u64_any_width();
+        let mut want = Vec::new();
+        leb128::write_u64(&mut want, u);
+        check_eq!(
+            ctx,
+            enc_nat(&Nat::from_u64(u)),
+            want,
+            "LEB128 of {u} vs leb128"
+        );
+        let s = u as i64;
+        want.clear();
+        leb128::write_i64(&mut want, s);
+        check_eq!(
+            ctx,
+            enc_int(&Int::from_i64(s)),
+            want,
+            "SLEB128 of {s} vs leb128"
+        );
+    }
+}
+
+fn leb128_roundtrip(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[6]);
+    for i in 0..4_000 {
+        let n = nat_any(&mut rng, 40);
+        let e = enc_nat(&n);
+        check_eq!(
+            ctx,
+            e.len() as u64,
+            n.bit_len().div_ceil(7).max(1),
+            "#{i}: LEB128 length"
+        );
+        let mut with_tail = e.clone();
+        with_tail.push(rng.u64() as u8);
+        check_eq!(
+            ctx,
+            Nat::read_leb128(&with_tail),
+            Ok((n.clone(), e.len())),
+            "#{i}: LEB128 of {n}"
+        );
+        let z = Int::from_parts(rng.chance(50), n);
+        let e = enc_int(&z);
+        check_eq!(
+            ctx,
+            Int::read_sleb128(&e),
+            Ok((z.clone(), e.len())),
+            "#{i}: SLEB128 of {z}"
+        );
+        // Shortest form: dropping the last byte would change the value (or not parse).
+        if e.len() > 1 {
+            let mut shorter = e[..e.len() - 1].to_vec();
+            let last = shorter.len() - 1;
+            shorter[last] &= 0x7f;
+            let alt = Int::read_sleb128(&shorter).map(|(v, _)| v);
+            check!(
+                ctx,
+                alt != Ok(z.clone()),
+                "#{i}: SLEB128 of {z} is not the shortest"
+            );
+        }
+    }
+}
+
+fn leb128_truncation(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[7]);
+    for i in 0..1_000 {
+        let n = nat_any(&mut rng, 20);
+        let e = enc_nat(&n);
+        for cut in 0..e.len() {
+            check_eq!(
+                ctx,
+                Nat::read_leb128(&e[..cut]),
+                Err(Leb128Error::Truncated),
+                "#{i}: cut {cut}"
+            );
+        }
+        let z = Int::from_parts(true, n);
+        let e = enc_int(&z);
+        for cut in 0..e.len() {
+            check_eq!(
+                ctx,
+                Int::read_sleb128(&e[..cut]).map(|_| ()),
+                Err(Leb128Error::Truncated),
+                "#{i}: cut {cut}"
+            );
+        }
+    }
+    check_eq!(
+        ctx,
+        Nat::read_leb128(&[0x80; 1000]).map(|_| ()),
+        Err(Leb128Error::Truncated),
+        "all continuation"
+    );
+    let zero = Int::read_sleb128(&[0x80, 0x80, 0x00]).map(|(v, _)| v.cmp(&Int::zero()));
+    check_eq!(ctx, zero, Ok(Ordering::Equal), "padded zero");
+}

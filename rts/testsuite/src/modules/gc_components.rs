@@ -1,0 +1,377 @@
+//! GC components on their own: object headers and values, the mark bitmap against a `Vec<bool>`
+//! model, the growing mark stack, the remembered set, the partition table, and the write
+//! barriers of the generational (old-to-young slots remembered) and incremental (SATB: the
+//! overwritten target is shaded) collectors.
+
+use crate::harness::Ctx;
+use crate::{check, check_eq};
+use alloc::vec::Vec;
+use rts::gc::generational::Generational;
+use rts::gc::incremental::{Incremental, IncrementalParams, Phase};
+use rts::gc::markcompact::MarkCompact;
+use rts::gc::policy::bitmap::MarkBitmap;
+use rts::gc::policy::mark_stack::{MarkStack, INITIAL_CAPACITY};
+use rts::gc::policy::partitions::{PartitionTable, State};
+use rts::gc::policy::remset::RememberedSet;
+use rts::gc::{Collector, Progress};
+use rts::memory::HeapSizing;
+use rts::object::{self, Kind, KINDS};
+
+/// The sub-tests.
+pub const SUBTESTS: &[&str] = &[
+    "object_model",
+    "bitmap",
+    "mark_stack",
+    "remembered_set",
+    "partition_table",
+    "generational_barrier",
+    "satb_barrier",
+];
+
+/// Runs the module.
+pub fn run(ctx: &Ctx) {
+    ctx.sub("object_model", object_model);
+    ctx.sub("bitmap", bitmap);
+    ctx.sub("mark_stack", mark_stack);
+    ctx.sub("remembered_set", remembered_set);
+    ctx.sub("partition_table", partition_table);
+    ctx.sub("generational_barrier", generational_barrier);
+    ctx.sub("satb_barrier", satb_barrier);
+}
+
+fn object_model(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[1]);
+    for _ in 0..2_000 {
+        let kind = KINDS[rng.index(KINDS.len())];
+        let aux = rng.index(1 << 20);
+        let h = object::header(kind, aux);
+        check_eq!(
+            ctx,
+            object::header_kind(h),
+            Some(kind),
+            "kind of header {h:#x}"
+        );
+        check_eq!(ctx, object::header_aux(h), aux, "aux of header {h:#x}");
+        check!(
+            ctx,
+            !object::is_ptr(h) && !object::is_forwarded(h),
+            "header {h:#x} looks like a pointer or stub"
+        );
+        let size = kind.size(aux);
+        check!(
+            ctx,
+            size >= object::MIN_OBJECT_WORDS,
+            "{kind:?} of {aux} has {size} words"
+        );
+        let (s, e) = kind.fields(aux);
+        check!(
+            ctx,
+            1 <= s && s <= e && e <= size,
+            "{kind:?} of {aux}: fields {s}..{e} outside {size} words"
+        );
+        let f = object::forwarding_header(size);
+        check!(
+            ctx,
+            object::is_forwarded(f) && object::header_kind(f).is_none(),
+            "forwarding header {f:#x}"
+        );
+        check_eq!(
+            ctx,
+            object::size_of_header(f),
+            Some(size),
+            "size of a forwarding stub"
+        );
+        let a = (rng.u64() as usize) & object::MAX_ADDR;
+        check!(
+            ctx,
+            object::is_ptr(object::ptr(a)) && object::addr_of(object::ptr(a)) == a,
+            "pointer to {a}"
+        );
+        check!(
+            ctx,
+            !object::is_ptr(object::scalar(a)) && object::scalar_value(object::scalar(a)) == a,
+            "scalar {a}"
+        );
+    }
+    check_eq!(
+        ctx,
+        object::header_kind(0),
+        None,
+        "zeroed memory is no object"
+    );
+    check_eq!(
+        ctx,
+        object::header_kind(rts::gc::POISON),
+        None,
+        "poison is no object"
+    );
+}
+
+fn bitmap(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[2]);
+    let n = 3_000;
+    let mut bm = MarkBitmap::new();
+    bm.ensure(n);
+    let mut model = alloc::vec![false; n];
+    for step in 0..20_000 {
+        let a = rng.index(n);
+        match rng.below(4) {
+            0 | 1 => check_eq!(
+                ctx,
+                bm.set(a),
+                !core::mem::replace(&mut model[a], true),
+                "step {step}: set({a})"
+            ),
+            2 => {
+                bm.clear(a);
+                model[a] = false;
+            }
+            _ => {
+                let to = a + rng.index(n - a + 1);
+                let want = (a..to).find(|&i| model[i]);
+                check_eq!(
+                    ctx,
+                    bm.next_set(a, to),
+                    want,
+                    "step {step}: next_set({a}, {to})"
+                );
+            }
+        }
+        check_eq!(ctx, bm.get(a), model[a], "step {step}: get({a})");
+    }
+    let (lo, hi) = (rng.index(n), n);
+    bm.clear_range(lo, hi);
+    model[lo..hi].fill(false);
+    for (i, &m) in model.iter().enumerate() {
+        check_eq!(ctx, bm.get(i), m, "bit {i} after clear_range({lo}, {hi})");
+    }
+    bm.clear_all();
+    check!(ctx, bm.is_clear(), "bitmap not clear after clear_all");
+}
+
+fn mark_stack(ctx: &Ctx) {
+    let mut st = MarkStack::new();
+    check_eq!(ctx, st.capacity(), INITIAL_CAPACITY, "initial capacity");
+    for i in 0..1_000 {
+        st.push(i);
+    }
+    check_eq!(
+        ctx,
+        st.capacity(),
+        1024,
+        "capacity after 1000 pushes (doubling from 64)"
+    );
+    check_eq!(ctx, st.growths(), 4, "growths from 64 to 1024");
+    for i in (0..1_000).rev() {
+        check_eq!(ctx, st.pop(), Some(i), "LIFO pop");
+    }
+    check!(
+        ctx,
+        st.is_empty() && st.pop().is_none(),
+        "stack not empty after popping all"
+    );
+    // A comb 500 deep (leaf before next) makes the mark-compact collector's stack grow.
+    let mut gc = MarkCompact::new(HeapSizing::default());
+    let mut next = object::scalar(0);
+    for _ in 0..500 {
+        let leaf = gc
+            .alloc(Kind::Blob, 8)
+            .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+        let node = gc
+            .alloc(Kind::Array, 2)
+            .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+        gc.init_word(node, 1, object::ptr(leaf));
+        gc.init_word(node, 2, next);
+        next = object::ptr(node);
+    }
+    let mut roots = [next];
+    gc.collect(&mut roots);
+    check!(
+        ctx,
+        gc.mark_stack().growths() > 0,
+        "a 500-deep comb did not grow the mark stack"
+    );
+    check_eq!(
+        ctx,
+        gc.words().len(),
+        500 * (Kind::Blob.size(8) + Kind::Array.size(2)),
+        "words after collecting a fully live comb"
+    );
+}
+
+fn remembered_set(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[3]);
+    let mut rs = RememberedSet::new();
+    let mut model: Vec<usize> = Vec::new();
+    for _ in 0..2_000 {
+        let s = rng.index(500);
+        check_eq!(ctx, rs.insert(s), !model.contains(&s), "insert({s})");
+        if !model.contains(&s) {
+            model.push(s);
+        }
+    }
+    check_eq!(
+        ctx,
+        rs.slots().to_vec(),
+        model,
+        "slots in insertion order, each once"
+    );
+    rs.clear();
+    check!(
+        ctx,
+        rs.is_empty() && (0..500).all(|s| !rs.contains(s)),
+        "remembered set not empty after clear"
+    );
+}
+
+fn partition_table(ctx: &Ctx) {
+    let mut t = PartitionTable::new(100);
+    check_eq!(ctx, t.take(1, false), 0, "first partition");
+    check_eq!(ctx, t.take(3, false), 1, "a large object after it");
+    check_eq!(
+        ctx,
+        t.get(1).state,
+        State::LargeHead(3),
+        "head of the large object"
+    );
+    check_eq!(
+        ctx,
+        t.get(3).state,
+        State::LargeTail,
+        "tail of the large object"
+    );
+    check_eq!(ctx, t.take(1, true), 4, "next free partition");
+    check!(
+        ctx,
+        t.get(4).fresh,
+        "partition taken during a cycle is fresh"
+    );
+    t.free(1);
+    check!(
+        ctx,
+        (1..4).all(|i| t.get(i).state == State::Free),
+        "freeing a large head frees its tails"
+    );
+    check_eq!(ctx, t.take(1, false), 1, "lowest free partition reused");
+    check_eq!(
+        ctx,
+        t.take(2, false),
+        2,
+        "a free run reused for a large object"
+    );
+    check_eq!(ctx, t.take(2, false), 5, "no free run: appended");
+    check_eq!(ctx, t.len(), 7, "table length");
+    check_eq!(
+        ctx,
+        (t.start(5), t.end(5), t.index_of(599)),
+        (500, 600, 5),
+        "partition bounds"
+    );
+    check_eq!(ctx, t.heap_words(), 700, "heap words");
+}
+
+fn generational_barrier(ctx: &Ctx) {
+    let mut gc = Generational::new(HeapSizing::default());
+    let old = gc
+        .alloc(Kind::Array, 2)
+        .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+    let mut roots = [object::ptr(old)];
+    gc.collect(&mut roots);
+    let old = object::addr_of(roots[0]);
+    check_eq!(
+        ctx,
+        gc.young_start(),
+        gc.words().len(),
+        "survivors promoted"
+    );
+    let young = gc
+        .alloc(Kind::MutBox, 0)
+        .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+    gc.write(young, 1, object::ptr(old));
+    check!(
+        ctx,
+        gc.remembered().is_empty(),
+        "young-to-old store remembered"
+    );
+    gc.write(old, 1, object::scalar(5));
+    check!(ctx, gc.remembered().is_empty(), "scalar store remembered");
+    gc.write(old, 2, object::ptr(young));
+    gc.write(old, 2, object::ptr(young));
+    check_eq!(
+        ctx,
+        gc.remembered().slots().to_vec(),
+        alloc::vec![old + 2],
+        "old-to-young slot remembered once"
+    );
+    gc.collect(&mut roots);
+    check!(
+        ctx,
+        gc.remembered().is_empty(),
+        "remembered set not cleared by a collection"
+    );
+    let words = gc.words();
+    let young = object::addr_of(words[old + 2]);
+    check_eq!(
+        ctx,
+        object::header_kind(words[young]),
+        Some(Kind::MutBox),
+        "young object kept by its remembered slot"
+    );
+}
+
+fn satb_barrier(ctx: &Ctx) {
+    let params = IncrementalParams {
+        partition_words: 64,
+        increment_words: 1,
+        ..IncrementalParams::default()
+    };
+    let mut gc = Incremental::new(params);
+    // root -> chain a0 -> a1 -> ... -> a9; then the mutator moves a9 away from the chain.
+    let mut prev = object::scalar(0);
+    let mut addrs = Vec::new();
+    for _ in 0..10 {
+        let a = gc
+            .alloc(Kind::MutBox, 0)
+            .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+        gc.init_word(a, 1, prev);
+        prev = object::ptr(a);
+        addrs.push(a);
+    }
+    let holder = gc
+        .alloc(Kind::MutBox, 0)
+        .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+    let mut roots = [prev, object::ptr(holder)];
+    check_eq!(
+        ctx,
+        gc.collect_increment(&mut roots),
+        Progress::Continue,
+        "first increment of a tiny budget"
+    );
+    check_eq!(ctx, gc.phase(), Phase::Mark, "phase after one increment");
+    // Cut the chain near its end: SATB must shade the overwritten target.
+    let cut = addrs[1];
+    let target = addrs[0];
+    check!(ctx, !gc.is_marked(target), "chain end marked too early");
+    gc.write(cut, 1, object::scalar(0));
+    check!(
+        ctx,
+        gc.is_marked(target),
+        "overwritten target not shaded by the SATB barrier"
+    );
+    let fresh = gc
+        .alloc(Kind::MutBox, 0)
+        .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+    check!(
+        ctx,
+        gc.is_marked(fresh),
+        "object allocated during marking is not black"
+    );
+    gc.collect(&mut roots);
+    check_eq!(ctx, gc.phase(), Phase::Idle, "phase after a finished cycle");
+    check!(
+        ctx,
+        gc.verify(&roots).is_ok(),
+        "heap invalid after the cycle: {:?}",
+        gc.verify(&roots)
+    );
+}

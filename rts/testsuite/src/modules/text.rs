@@ -1,0 +1,223 @@
+//! Text ropes against a `String` model: concatenation (with flattening of small and deep
+//! results), length in bytes and code points, iteration by code point, comparison, slicing by
+//! code point index (including out-of-range requests), and construction from bytes rejecting
+//! invalid UTF-8.
+
+use crate::harness::{Ctx, Rng};
+use crate::{check, check_eq};
+use alloc::string::String;
+use alloc::vec::Vec;
+use rts::text::{Text, MAX_DEPTH};
+
+/// The sub-tests, in order.
+pub const SUBTESTS: &[&str] = &["basics", "concat_model", "deep_ropes", "compare", "slice"];
+
+/// Runs the module.
+pub fn run(ctx: &Ctx) {
+    ctx.sub("basics", basics);
+    ctx.sub("concat_model", concat_model);
+    ctx.sub("deep_ropes", deep_ropes);
+    ctx.sub("compare", compare);
+    ctx.sub("slice", slice);
+}
+
+/// A short random string mixing 1- to 4-byte code points.
+fn piece(rng: &mut Rng) -> String {
+    const POOL: [char; 8] = [
+        'a',
+        'z',
+        '~',
+        '\u{e9}',
+        '\u{3b1}',
+        '\u{20ac}',
+        '\u{ffff}',
+        '\u{1f600}',
+    ];
+    let len = if rng.chance(10) {
+        20 + rng.index(60)
+    } else {
+        rng.index(8)
+    };
+    (0..len).map(|_| POOL[rng.index(POOL.len())]).collect()
+}
+
+/// Checks every observable of `t` against the model `s`.
+fn agree(ctx: &Ctx, t: &Text, s: &str, what: &str) {
+    check_eq!(ctx, t.len_bytes(), s.len(), "{what}: bytes");
+    check_eq!(ctx, t.len_chars(), s.chars().count(), "{what}: chars");
+    check!(
+        ctx,
+        t.to_bytes() == s.as_bytes(),
+        "{what}: contents differ from {s:?}"
+    );
+    check!(
+        ctx,
+        t.chars().eq(s.chars()),
+        "{what}: iteration differs from {s:?}"
+    );
+    check!(
+        ctx,
+        t.depth() <= MAX_DEPTH,
+        "{what}: depth {} > {MAX_DEPTH}",
+        t.depth()
+    );
+}
+
+fn basics(ctx: &Ctx) {
+    let e = Text::empty();
+    agree(ctx, &e, "", "empty");
+    check!(ctx, e.is_empty(), "empty is empty");
+    let h = Text::from_str_slice("h\u{e9}llo");
+    agree(ctx, &h, "h\u{e9}llo", "blob");
+    agree(ctx, &h.concat(&e), "h\u{e9}llo", "concat with empty");
+    agree(ctx, &e.concat(&h), "h\u{e9}llo", "empty concat");
+    check!(
+        ctx,
+        Text::from_utf8(b"ok \xE2\x82\xAC").is_ok(),
+        "valid bytes accepted"
+    );
+    for bad in [
+        &b"\xC0\x80"[..],
+        b"\xED\xA0\x80",
+        b"ab\xF4\x90\x80\x80",
+        b"\xE2\x82",
+        b"\x80",
+    ] {
+        check!(
+            ctx,
+            Text::from_utf8(bad).is_err(),
+            "invalid bytes {bad:02x?} accepted"
+        );
+    }
+    let long: String = "\u{1f600}x".repeat(40);
+    let t = Text::from_str_slice(&long).concat(&Text::from_str_slice(&long));
+    check!(
+        ctx,
+        t.depth() == 1,
+        "large concat is a node, depth {}",
+        t.depth()
+    );
+    agree(ctx, &t, &(long.clone() + &long), "concat node");
+}
+
+fn concat_model(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[1]);
+    for round in 0..200 {
+        let mut pool: Vec<(Text, String)> = Vec::new();
+        for _ in 0..60 {
+            let op = rng.below(3);
+            if op == 0 || pool.len() < 2 {
+                let s = piece(&mut rng);
+                pool.push((Text::from_str_slice(&s), s));
+            } else {
+                let a = rng.index(pool.len());
+                let b = rng.index(pool.len()); // may equal a: sharing
+                let t = pool[a].0.concat(&pool[b].0);
+                let s = pool[a].1.clone() + &pool[b].1;
+                pool.push((t, s));
+            }
+        }
+        for (i, (t, s)) in pool.iter().enumerate() {
+            agree(ctx, t, s, &alloc::format!("round {round} text {i}"));
+        }
+    }
+}
+
+fn deep_ropes(ctx: &Ctx) {
+    // Appending one piece at a time makes the deepest ropes; depth must stay bounded.
+    let mut rng = ctx.rng(&[2]);
+    let mut t = Text::empty();
+    let mut s = String::new();
+    for i in 0..3_000 {
+        let p: String = core::iter::repeat_n('\u{3b1}', 20 + rng.index(5)).collect();
+        let pt = Text::from_str_slice(&p);
+        if rng.chance(20) {
+            t = pt.concat(&t); // prepend
+            s = p + &s;
+        } else {
+            t = t.concat(&pt);
+            s.push_str(&p);
+        }
+        if i % 500 == 0 {
+            agree(ctx, &t, &s, "growing rope");
+        }
+    }
+    agree(ctx, &t, &s, "final rope");
+}
+
+fn compare(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[3]);
+    for i in 0..20_000 {
+        // Build two texts from overlapping material so that equal prefixes are common.
+        let base = piece(&mut rng);
+        let mk = |rng: &mut Rng| -> (Text, String) {
+            let mut t = Text::empty();
+            let mut s = String::new();
+            for _ in 0..rng.index(4) {
+                let p = if rng.chance(60) {
+                    base.clone()
+                } else {
+                    piece(rng)
+                };
+                t = t.concat(&Text::from_str_slice(&p));
+                s.push_str(&p);
+            }
+            (t, s)
+        };
+        let (ta, sa) = mk(&mut rng);
+        let (tb, sb) = mk(&mut rng);
+        check_eq!(ctx, ta.cmp(&tb), sa.cmp(&sb), "#{i}: cmp {sa:?} vs {sb:?}");
+        check_eq!(ctx, ta == tb, sa == sb, "#{i}: eq {sa:?} vs {sb:?}");
+        // Code point order agrees with byte order.
+        check_eq!(
+            ctx,
+            ta.chars().cmp(tb.chars()),
+            sa.cmp(&sb),
+            "#{i}: chars order"
+        );
+    }
+}
+
+fn slice(ctx: &Ctx) {
+    let mut rng = ctx.rng(&[4]);
+    for round in 0..1_000 {
+        let mut t = Text::empty();
+        let mut s = String::new();
+        for _ in 0..rng.index(12) {
+            let p = piece(&mut rng);
+            t = t.concat(&Text::from_str_slice(&p));
+            s.push_str(&p);
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let n = chars.len();
+        for _ in 0..20 {
+            let a = rng.index(n + 2);
+            let b = rng.index(n + 2);
+            let got = t.slice(a, b);
+            if a <= b && b <= n {
+                let want: String = chars[a..b].iter().collect();
+                match got {
+                    Some(x) => agree(
+                        ctx,
+                        &x,
+                        &want,
+                        &alloc::format!("round {round} slice {a}..{b}"),
+                    ),
+                    None => ctx.fail(format_args!("round {round}: slice {a}..{b} of {n} refused")),
+                }
+            } else {
+                check!(
+                    ctx,
+                    got.is_none(),
+                    "round {round}: slice {a}..{b} of {n} accepted"
+                );
+            }
+        }
+        agree(
+            ctx,
+            &t.slice(0, n).unwrap_or_else(Text::empty),
+            &s,
+            "whole slice",
+        );
+    }
+}
