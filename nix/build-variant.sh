@@ -9,6 +9,7 @@
 #   FEATURES        cargo features of rts-testsuite, space separated (may be empty)
 #   WASMTIME_FLAGS  flags for `wasmtime compile`, space separated; `run` must use the same
 #   RUST_LIB_SRC    the Rust standard library sources (`library/`) for -Zbuild-std
+#                   (default: those in the sysroot of the rustc on PATH)
 #   VENDOR_DIRS     optional: cargo vendor directories, space separated, holding every crates.io
 #                   package of the library's and rts/'s Cargo.lock; the build is then offline
 #   CARGO_OFFLINE_SH  path of nix/cargo-offline.sh when this script was copied away from it
@@ -18,12 +19,20 @@
 set -euo pipefail
 
 out=${1:-${out:?usage: build-variant.sh OUT (or $out set, as in a Nix build)}}
-: "${RTS_SRC:?}" "${VARIANT:?}" "${TARGET:?}" "${RUST_LIB_SRC:?}"
+: "${RTS_SRC:?}" "${VARIANT:?}" "${TARGET:?}"
+if [ -z "${RUST_LIB_SRC-}" ]; then
+  RUST_LIB_SRC=$(rustc --print sysroot)/lib/rustlib/src/rust/library
+fi
+command -v wasm-ld >/dev/null || {
+  echo "build-variant: wasm-ld not on PATH (Debian: PATH=/usr/lib/llvm-22/bin:/usr/bin:\$PATH)" >&2
+  exit 2
+}
 FEATURES=${FEATURES-}
 WASMTIME_FLAGS=${WASMTIME_FLAGS-}
 
 [ -f "$RUST_LIB_SRC/Cargo.lock" ] || {
-  echo "build-variant: no Rust library sources at RUST_LIB_SRC=$RUST_LIB_SRC" >&2
+  echo "build-variant: no Rust library sources at $RUST_LIB_SRC: set RUST_LIB_SRC, or put a" \
+    "toolchain with them first on PATH (Debian: PATH=/usr/lib/llvm-22/bin:/usr/bin:\$PATH)" >&2
   exit 2
 }
 
