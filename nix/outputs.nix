@@ -63,7 +63,10 @@
 
   shards = builtins.listToAttrs (map (s: {
       inherit (s) name;
-      value = mkShard {inherit (s) variant module seed;};
+      value = mkShard {
+        inherit (s) variant module seed;
+        reproduce = "nix build -L .#checks.${s.name}";
+      };
     })
     matrix.shards);
 

@@ -1,7 +1,8 @@
 # Runs one shard: one test export of one precompiled variant under wasmtime, with a time and
 # memory cap. The builder of every shard derivation; also usable by hand with the same variables.
 #
-# Environment: shard variant module export seed cwasm wasmtimeFlags maxMemory timeoutSeconds out
+# Environment: shard variant module export seed cwasm wasmtimeFlags maxMemory timeoutSeconds
+#   reproduce (a command that reruns this shard) out
 # Writes $out/log (everything the test printed) and $out/result.json. On failure prints the
 # test's output and one last line naming variant, module, seed and how to reproduce, and exits 1.
 set -uo pipefail
@@ -43,9 +44,10 @@ fi
 cat "$out/log" >&2
 why="exit code $status"
 [ "$verdict" = timeout ] && why="timed out after ${timeoutSeconds}s"
+grep -q 'forcing trap when growing memory' "$out/log" && why="memory cap of $maxMemory bytes reached"
 {
   echo "SHARD FAILED ($why): variant=$variant module=$module seed=$seed"
-  echo "  reproduce: nix build -L .#checks.$shard"
+  echo "  reproduce: ${reproduce:-nix build -L .#checks.$shard}"
   echo "  or:        ${cmd[*]}"
 } >&2
 exit 1

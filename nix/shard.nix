@@ -9,8 +9,12 @@
   variant,
   module,
   seed,
+  # Another export than test_<module>, e.g. the probe_* exports that are not tests.
+  export ? "test_${module}",
   maxMemory ? 4294967296,
   timeoutSeconds ? 900,
+  # How a user reruns this shard; the default checks pass `nix build .#checks.<name>`.
+  reproduce ? "nix build -L --impure --expr '(builtins.getFlake (toString ./.)).lib.${system}.shard { variant = \"${variant}\"; module = \"${module}\"; export = \"${export}\"; seed = ${toString seed}; maxMemory = ${toString maxMemory}; }'",
 }: let
   shard = "${variant}-${module}";
 in
@@ -22,13 +26,14 @@ in
       variant
       module
       seed
+      export
       maxMemory
       timeoutSeconds
+      reproduce
       ;
     builder = toolchain.bash;
     args = [./run-shard.sh];
     PATH = toolchain.shardPath;
-    export = "test_${module}";
     cwasm = "${rtsPackages."rts-${variant}"}/rts_testsuite.cwasm";
     wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
   }
