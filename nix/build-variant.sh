@@ -58,6 +58,10 @@ if [ -n "${VENDOR_DIRS-}" ]; then
   cargo_offline "$scratch" $VENDOR_DIRS
 fi
 
+# Source paths end up in panic messages; map them to fixed names so that the wasm does not depend
+# on where the sources were (a store path changes with any change to rts/, even a comment).
+export RUSTFLAGS="${RUSTFLAGS-} --remap-path-prefix=$RTS_SRC=/rts --remap-path-prefix=$RUST_LIB_SRC=/rust/library --remap-path-prefix=$scratch=/build"
+
 echo "build-variant: $VARIANT: $TARGET, features [${FEATURES}], $(rustc --version)" >&2
 cd "$RTS_SRC"
 # shellcheck disable=SC2086 # FEATURES and WASMTIME_FLAGS are word lists

@@ -3,7 +3,7 @@
 # Makes one directory source of all vendor directories (each package once, by checksum) and a
 # CARGO_HOME whose config replaces crates.io with it.
 cargo_offline() {
-  local scratch=$1 dir pkg sum
+  local scratch=$1 dir pkg sum i=0
   shift
   mkdir -p "$scratch/vendor" "$scratch/cargo-home"
   declare -A seen=()
@@ -13,8 +13,10 @@ cargo_offline() {
       sum=$(grep -o '"package":"[0-9a-f]*"' "$pkg/.cargo-checksum.json")
       [ -z "${seen[$sum]-}" ] || continue
       seen[$sum]=1
-      ln -s "$pkg" "$scratch/vendor/$(basename "$dir")-$(basename "$pkg")"
+      # Named by position, not by store path, so no store hash reaches the built files.
+      ln -s "$pkg" "$scratch/vendor/$i-$(basename "$pkg")"
     done
+    i=$((i + 1))
   done
   export CARGO_HOME=$scratch/cargo-home
   cat >"$CARGO_HOME/config.toml" <<TOML

@@ -2,6 +2,7 @@
 {
   pkgs,
   system,
+  contentAddressed ? false,
 }: let
   toolchain = import ./toolchain.nix pkgs;
   variants = builtins.fromJSON (builtins.readFile ./variants.json);
@@ -40,7 +41,7 @@
   rtsPackages = builtins.listToAttrs (map (name: {
       name = "rts-${name}";
       value = import ./variant.nix {
-        inherit system toolchain rtsSrc rustSrc rtsVendor name;
+        inherit system toolchain rtsSrc rustSrc rtsVendor name contentAddressed;
         variant = variants.${name};
       };
     })
@@ -110,5 +111,13 @@ in {
   # Any shard with any seed (or memory cap, or timeout), leaving the default checks untouched:
   #   nix build --impure --expr '(builtins.getFlake (toString ./.)).lib.x86_64-linux.shard
   #     { variant = "inc"; module = "leb128"; seed = 7; }'
-  lib.shard = mkShard;
+  lib = {
+    shard = mkShard;
+    # The same outputs with content-addressed variant builds (early cutoff), opt-in because it
+    # needs `--extra-experimental-features ca-derivations`.
+    contentAddressed = import ./outputs.nix {
+      inherit pkgs system;
+      contentAddressed = true;
+    };
+  };
 }

@@ -8,19 +8,31 @@
   rtsVendor,
   name,
   variant,
+  # Content-addressed output (experimental Nix feature ca-derivations): when a change to rts/
+  # leaves the wasm byte-identical, the shards depending on it are not rerun.
+  contentAddressed ? false,
 }:
-builtins.derivation {
-  name = "rts-${name}";
-  inherit system;
-  builder = toolchain.bash;
-  args = [./build-variant.sh];
-  PATH = toolchain.buildPath;
-  RTS_SRC = rtsSrc;
-  VARIANT = name;
-  TARGET = variant.target;
-  FEATURES = builtins.concatStringsSep " " variant.features;
-  WASMTIME_FLAGS = builtins.concatStringsSep " " variant.wasmtime_flags;
-  RUST_LIB_SRC = "${rustSrc}/library";
-  CARGO_OFFLINE_SH = ./cargo-offline.sh;
-  VENDOR_DIRS = "${rustSrc}/vendor ${rtsVendor}";
-}
+builtins.derivation ({
+    name = "rts-${name}";
+    inherit system;
+    builder = toolchain.bash;
+    args = [./build-variant.sh];
+    PATH = toolchain.buildPath;
+    RTS_SRC = rtsSrc;
+    VARIANT = name;
+    TARGET = variant.target;
+    FEATURES = builtins.concatStringsSep " " variant.features;
+    WASMTIME_FLAGS = builtins.concatStringsSep " " variant.wasmtime_flags;
+    RUST_LIB_SRC = "${rustSrc}/library";
+    CARGO_OFFLINE_SH = ./cargo-offline.sh;
+    VENDOR_DIRS = "${rustSrc}/vendor ${rtsVendor}";
+  }
+  // (
+    if contentAddressed
+    then {
+      __contentAddressed = true;
+      outputHashMode = "recursive";
+      outputHashAlgo = "sha256";
+    }
+    else {}
+  ))
