@@ -23,3 +23,6 @@ step "rts: fmt, clippy, native tests (stop-the-world and incremental collectors)
 
 step "nix flake check: variant builds, shard matrix freshness, CLI tests and clippy, Nix lint, every shard"
 nix flake check "${NIX_FLAGS[@]}" --max-jobs "${MAX_JOBS:-$(nproc)}" --keep-going
+
+step "remote builder: shards built on a second Nix store over ssh"
+bash tools/remote-builder.sh 6
