@@ -22,7 +22,17 @@ step "rts: fmt, clippy, native tests (stop-the-world and incremental collectors)
 )
 
 step "nix flake check: variant builds, shard matrix freshness, CLI tests and clippy, Nix lint, every shard"
-nix flake check "${NIX_FLAGS[@]}" --max-jobs "${MAX_JOBS:-$(nproc)}" --keep-going
+nix flake check "${NIX_FLAGS[@]}" --max-jobs "${MAX_JOBS:-$(nproc)}" --keep-going \
+  --option allow-import-from-derivation false
+
+step "Hydra jobs: the all-shards aggregate and the report (JUnit, JSON summary, SVG Gantt chart)"
+system=$(nix eval --raw --impure --expr builtins.currentSystem)
+report=$(mktemp -d)
+trap 'rm -rf "$report"' EXIT
+nix build "${NIX_FLAGS[@]}" ".#hydraJobs.all-shards.$system" ".#hydraJobs.report.$system" --out-link "$report/r"
+ls "$report"/r-1/
+head -c 400 "$report"/r-1/summary.json
+echo
 
 step "remote builder: shards built on a second Nix store over ssh"
 bash tools/remote-builder.sh 6
