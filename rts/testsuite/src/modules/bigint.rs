@@ -62,7 +62,7 @@ fn nat_any(rng: &mut Rng, max_limbs: usize) -> Nat {
 
 fn nat_vs_u128(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..60_000 {
+    for i in 0..1_260_000 {
         let (a, b) = (u128_any(&mut rng), u128_any(&mut rng));
         let (na, nb) = (Nat::from_u128(a), Nat::from_u128(b));
         check_eq!(ctx, na.to_u128(), Some(a), "#{i}: u128 round trip");
@@ -125,7 +125,7 @@ fn i128_any(rng: &mut Rng) -> i128 {
 
 fn int_vs_i128(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..20_000 {
+    for i in 0..420_000 {
         let (a, b) = (i128_any(&mut rng), i128_any(&mut rng));
         let (ia, ib) = (Int::from_i128(a), Int::from_i128(b));
         check_eq!(ctx, ia.to_i128(), Some(a), "#{i}: i128 round trip");
@@ -170,7 +170,7 @@ fn int_vs_i128(ctx: &Ctx) {
 
 fn nat_identities(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for i in 0..6_000 {
+    for i in 0..126_000 {
         let a = nat_any(&mut rng, 24);
         let b = nat_any(&mut rng, 16);
         let c = nat_any(&mut rng, 8);
@@ -221,7 +221,7 @@ fn nat_identities(ctx: &Ctx) {
 
 fn int_identities(ctx: &Ctx) {
     let mut rng = ctx.rng(&[4]);
-    for i in 0..6_000 {
+    for i in 0..126_000 {
         let mk = |rng: &mut Rng| Int::from_parts(rng.chance(50), nat_any(rng, 12));
         let (a, b) = (mk(&mut rng), mk(&mut rng));
         check_eq!(ctx, a.add(&b).sub(&b), a, "#{i}: (a+b)-b");
@@ -331,7 +331,7 @@ fn leb128_vectors(ctx: &Ctx) {
     );
     // Agreement with the 64-bit codec.
     let mut rng = ctx.rng(&[5]);
-    for _ in 0..5_000 {
+    for _ in 0..105_000 {
         let u = rng.u64_any_width();
         let mut want = Vec::new();
         leb128::write_u64(&mut want, u);
@@ -355,7 +355,7 @@ fn leb128_vectors(ctx: &Ctx) {
 
 fn leb128_roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[6]);
-    for i in 0..4_000 {
+    for i in 0..84_000 {
         let n = nat_any(&mut rng, 40);
         let e = enc_nat(&n);
         check_eq!(
@@ -397,7 +397,7 @@ fn leb128_roundtrip(ctx: &Ctx) {
 
 fn leb128_truncation(ctx: &Ctx) {
     let mut rng = ctx.rng(&[7]);
-    for i in 0..1_000 {
+    for i in 0..21_000 {
         let n = nat_any(&mut rng, 20);
         let e = enc_nat(&n);
         for cut in 0..e.len() {

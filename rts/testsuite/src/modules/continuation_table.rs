@@ -92,12 +92,17 @@ fn bad_indices(ctx: &Ctx) {
     consistent(ctx, &t, "after bad removals");
 }
 
+/// Random steps of `model` (growth and shrinkage phases of 5,000 steps each).
+pub const MODEL_STEPS: usize = 4_200_000;
+
 fn model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
     let mut t = ContinuationTable::with_capacity(16);
     let mut m: BTreeMap<u32, u64> = BTreeMap::new();
+    // The live indices in a vector too, to pick a random one in constant time.
+    let mut keys: Vec<u32> = Vec::new();
     let mut freed: Vec<u32> = Vec::new();
-    for step in 0..50_000 {
+    for step in 0..MODEL_STEPS {
         // Phases of growth and shrinkage.
         let insert_bias = if (step / 5_000) % 2 == 0 { 65 } else { 35 };
         if m.is_empty() || rng.chance(insert_bias) {
@@ -114,17 +119,22 @@ fn model(ctx: &Ctx) {
                 check_eq!(ctx, idx, want, "step {step}: LIFO reuse");
             }
             m.insert(idx, v);
+            keys.push(idx);
         } else {
-            let idx = if rng.chance(90) {
-                let k = rng.index(m.len());
-                *m.keys().nth(k).unwrap_or(&0)
+            let (idx, k) = if rng.chance(90) {
+                let k = rng.index(keys.len());
+                (keys[k], Some(k))
             } else {
-                rng.below(u64::from(u32::MAX)) as u32
+                (rng.below(u64::from(u32::MAX)) as u32, None)
             };
             let want = m.remove(&idx);
             check_eq!(ctx, t.remove(idx), want, "step {step}: remove {idx}");
             if want.is_some() {
                 freed.push(idx);
+                // A random index is almost never live; then it is searched for.
+                if let Some(k) = k.or_else(|| keys.iter().position(|&x| x == idx)) {
+                    keys.swap_remove(k);
+                }
             }
         }
         check_eq!(ctx, t.len(), m.len(), "step {step}: live count");

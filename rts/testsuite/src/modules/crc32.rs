@@ -57,7 +57,7 @@ fn check_values(ctx: &Ctx) {
 
 fn reference(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..300 {
+    for i in 0..60_000 {
         let len = rng.index(2_000);
         let data = rng.bytes(len);
         check_eq!(
@@ -72,7 +72,7 @@ fn reference(ctx: &Ctx) {
 
 fn split(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..300 {
+    for i in 0..60_000 {
         let len = 1 + rng.index(1_000);
         let data = rng.bytes(len);
         let whole = crc32::checksum(&data);
@@ -89,7 +89,7 @@ fn split(ctx: &Ctx) {
 
 fn single_bit_errors(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for i in 0..20 {
+    for i in 0..4_000 {
         let len = 1 + rng.index(200);
         let mut data = rng.bytes(len);
         let good = crc32::checksum(&data);

@@ -41,7 +41,7 @@ pub fn run(ctx: &Ctx) {
 
 fn object_model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for _ in 0..2_000 {
+    for _ in 0..6_000_000 {
         let kind = KINDS[rng.index(KINDS.len())];
         let aux = rng.index(1 << 20);
         let h = object::header(kind, aux);
@@ -113,7 +113,7 @@ fn bitmap(ctx: &Ctx) {
     let mut bm = MarkBitmap::new();
     bm.ensure(n);
     let mut model = alloc::vec![false; n];
-    for step in 0..20_000 {
+    for step in 0..30_000_000 {
         let a = rng.index(n);
         match rng.below(4) {
             0 | 1 => check_eq!(
@@ -149,6 +149,9 @@ fn bitmap(ctx: &Ctx) {
     check!(ctx, bm.is_clear(), "bitmap not clear after clear_all");
 }
 
+/// Depth of the comb in `mark_stack`.
+pub const COMB: usize = 150_000;
+
 fn mark_stack(ctx: &Ctx) {
     let mut st = MarkStack::new();
     check_eq!(ctx, st.capacity(), INITIAL_CAPACITY, "initial capacity");
@@ -170,10 +173,10 @@ fn mark_stack(ctx: &Ctx) {
         st.is_empty() && st.pop().is_none(),
         "stack not empty after popping all"
     );
-    // A comb 500 deep (leaf before next) makes the mark-compact collector's stack grow.
+    // A deep comb (leaf before next) makes the mark-compact collector's stack grow.
     let mut gc = MarkCompact::new(HeapSizing::default());
     let mut next = object::scalar(0);
-    for _ in 0..500 {
+    for _ in 0..COMB {
         let leaf = gc
             .alloc(Kind::Blob, 8)
             .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
@@ -189,12 +192,12 @@ fn mark_stack(ctx: &Ctx) {
     check!(
         ctx,
         gc.mark_stack().growths() > 0,
-        "a 500-deep comb did not grow the mark stack"
+        "a {COMB}-deep comb did not grow the mark stack"
     );
     check_eq!(
         ctx,
         gc.words().len(),
-        500 * (Kind::Blob.size(8) + Kind::Array.size(2)),
+        COMB * (Kind::Blob.size(8) + Kind::Array.size(2)),
         "words after collecting a fully live comb"
     );
 }
@@ -203,7 +206,7 @@ fn remembered_set(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
     let mut rs = RememberedSet::new();
     let mut model: Vec<usize> = Vec::new();
-    for _ in 0..2_000 {
+    for _ in 0..3_000_000 {
         let s = rng.index(500);
         check_eq!(ctx, rs.insert(s), !model.contains(&s), "insert({s})");
         if !model.contains(&s) {

@@ -1,7 +1,7 @@
 //! Collectors on hand-made regression heaps, each guarding a known way collectors break. Every
 //! heap runs through the same rounds (collect, check, mutate) as the random heaps.
 
-use super::gc_random::{plans, run_rounds};
+use super::gc_random::{plans, run_rounds, Rounds};
 use crate::harness::Ctx;
 use crate::model::{self, MObj, MVal, Model};
 use alloc::format;
@@ -19,18 +19,36 @@ pub const SUBTESTS: &[&str] = &{
     names
 };
 
+/// Collection rounds per heap and collector.
+#[cfg(not(feature = "incremental"))]
+pub const ROUNDS: usize = 280;
+/// Collection rounds per heap and collector (the incremental collector checks every increment).
+#[cfg(feature = "incremental")]
+pub const ROUNDS: usize = 10;
+
+/// The size of the scalable heaps (objects, fields or roots; see each heap).
+const N: usize = 40_000;
+
 /// Runs the module.
 pub fn run(ctx: &Ctx) {
     for (no, &(name, make)) in HEAPS.iter().enumerate() {
         ctx.sub(name, |ctx| {
             for (pi, plan) in plans().iter().enumerate() {
                 let mut rng = ctx.rng(&[no as u64, pi as u64]);
-                let mut gc = (plan.make)(&mut rng);
                 let m = make();
+                let mut gc = (plan.make)(&mut rng, m.objects.len());
                 let what = format!("predefined heap {no} '{name}', collector {}", plan.name);
                 let roots = model::build_heap(&m, gc.as_mut())
                     .unwrap_or_else(|e| ctx.fail(format_args!("{what}: building: {e}")));
-                run_rounds(ctx, &what, m, roots, gc.as_mut(), &mut rng, 3);
+                run_rounds(
+                    ctx,
+                    &what,
+                    m,
+                    roots,
+                    gc.as_mut(),
+                    &mut rng,
+                    Rounds::exactly(ROUNDS),
+                );
             }
         });
     }
@@ -46,35 +64,38 @@ const HEAPS: &[(&str, Builder)] = &[
     // Every object unreachable: all must go (stop-the-world), none may be touched.
     ("all_garbage", || {
         model_of(
-            (0..200).map(|i| array(&[r((i + 1) % 200 + 1)])).collect(),
+            (0..2 * N)
+                .map(|i| array(&[r((i + 1) % (2 * N) + 1)]))
+                .collect(),
             alloc::vec![s(7)],
         )
     }),
     // A root to the last object, which points back to the first: backward pointers in slides.
     ("root_points_backwards", || {
-        let mut objs: Vec<MObj> = (0..50).map(|i| array(&[r(i + 2), s(i)])).collect();
-        objs[49] = array(&[r(1)]);
-        model_of(objs, alloc::vec![r(50)])
+        let n = N / 2;
+        let mut objs: Vec<MObj> = (0..n).map(|i| array(&[r(i + 2), s(i)])).collect();
+        objs[n - 1] = array(&[r(1)]);
+        model_of(objs, alloc::vec![r(n)])
     }),
     // Objects pointing to themselves (threaded chains through the object's own fields).
     ("self_loops", || {
         model_of(
-            (0..40)
+            (0..N / 2)
                 .map(|i| array(&[r(i + 1), r(i + 1), s(3)]))
                 .collect(),
-            alloc::vec![r(1), r(20), r(40)],
+            alloc::vec![r(1), r(N / 4), r(N / 2)],
         )
     }),
     // A ring: every object reachable only through a cycle.
     ("cycle", || {
         model_of(
-            (0..100).map(|i| boxed(r((i + 1) % 100 + 1))).collect(),
+            (0..N).map(|i| boxed(r((i + 1) % N + 1))).collect(),
             alloc::vec![r(37)],
         )
     }),
-    // A comb 1000 deep (leaf before next): overflows the first 64-entry mark stack 4 times.
+    // A comb 2N deep (leaf before next): overflows the first 64-entry mark stack many times.
     ("deep_chain", || {
-        let n = 1000;
+        let n = 2 * N;
         let mut objs = Vec::new();
         for i in 0..n {
             let next = if i + 1 < n { r(2 * i + 3) } else { s(0) };
@@ -90,7 +111,7 @@ const HEAPS: &[(&str, Builder)] = &[
     // An array larger than any test partition, pointing to small objects around it.
     ("array_larger_than_partition", || {
         let mut objs: Vec<MObj> = (0..30).map(|i| boxed(s(i))).collect();
-        let big: Vec<MVal> = (0..2000)
+        let big: Vec<MVal> = (0..2 * N)
             .map(|i| if i % 7 == 0 { r(1 + i % 30) } else { s(i) })
             .collect();
         objs.push(MObj {
@@ -102,7 +123,7 @@ const HEAPS: &[(&str, Builder)] = &[
     }),
     // A large object that dies: its partitions (or space) must be reclaimed cleanly.
     ("large_garbage", || {
-        let big: Vec<MVal> = (0..2000).map(s).collect();
+        let big: Vec<MVal> = (0..2 * N).map(s).collect();
         let mut objs = alloc::vec![MObj {
             kind: Kind::Array,
             fields: big,
@@ -156,7 +177,7 @@ const HEAPS: &[(&str, Builder)] = &[
     ("shared_by_roots", || {
         model_of(
             alloc::vec![array(&[s(1)]), array(&[r(1)])],
-            (0..30)
+            (0..N / 2)
                 .map(|i| if i % 3 == 0 { s(i) } else { r(1 + i % 2) })
                 .collect(),
         )

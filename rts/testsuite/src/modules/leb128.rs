@@ -100,7 +100,7 @@ fn known_vectors(ctx: &Ctx) {
 fn roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
     let mut buf = Vec::new();
-    for i in 0..20_000 {
+    for i in 0..4_800_000 {
         let u = rng.u64_any_width();
         buf.clear();
         let n = leb128::write_u64(&mut buf, u);
@@ -197,7 +197,7 @@ fn encoding_like(rng: &mut Rng) -> Vec<u8> {
 
 fn reference_decoder(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..30_000 {
+    for i in 0..7_200_000 {
         let input = encoding_like(&mut rng);
         let want_u = reference(&input, false).map(|(v, n)| (v as u64, n));
         check_eq!(
@@ -218,7 +218,7 @@ fn reference_decoder(ctx: &Ctx) {
 
 fn truncation(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for _ in 0..2_000 {
+    for _ in 0..480_000 {
         let u = rng.u64_any_width();
         let enc = encode_u(u);
         for cut in 0..enc.len() {
@@ -299,7 +299,7 @@ fn overflow(ctx: &Ctx) {
 
 fn reader(ctx: &Ctx) {
     let mut rng = ctx.rng(&[4]);
-    let values: Vec<(u64, i64)> = (0..500)
+    let values: Vec<(u64, i64)> = (0..120_000)
         .map(|_| (rng.u64_any_width(), rng.u64_any_width() as i64))
         .collect();
     let mut buf = Vec::new();

@@ -21,8 +21,17 @@ fn pattern(alloc_no: usize, i: usize) -> Word {
     (alloc_no as Word).wrapping_mul(0x9E37_79B9) ^ (i as Word) ^ 0x5A5A
 }
 
+/// Heaps in `allocations_survive_growth`, each grown by 3,000 allocations.
+pub const GROWTH_HEAPS: u64 = 275;
+
 fn allocations_survive_growth(ctx: &Ctx) {
-    let mut rng = ctx.rng(&[1]);
+    for h in 0..GROWTH_HEAPS {
+        survive_growth(ctx, h);
+    }
+}
+
+fn survive_growth(ctx: &Ctx, h: u64) {
+    let mut rng = ctx.rng(&[1, h]);
     let mut heap = BumpAllocator::new(VecMemory::unlimited());
     let mut allocs: Vec<(usize, usize)> = Vec::new();
     for no in 0..3_000 {
@@ -39,13 +48,13 @@ fn allocations_survive_growth(ctx: &Ctx) {
             ctx,
             a,
             before,
-            "allocation {no} starts at the old heap pointer"
+            "heap {h}: allocation {no} starts at the old heap pointer"
         );
         check_eq!(
             ctx,
             heap.hp(),
             before + n,
-            "allocation {no} of {n} words moves hp"
+            "heap {h}: allocation {no} of {n} words moves hp"
         );
         check!(
             ctx,
@@ -58,7 +67,7 @@ fn allocations_survive_growth(ctx: &Ctx) {
         check!(
             ctx,
             words.iter().all(|&w| w == 0),
-            "allocation {no} at {a} not zeroed"
+            "heap {h}: allocation {no} at {a} not zeroed"
         );
         for (i, w) in words.iter_mut().enumerate() {
             *w = pattern(no, i);
@@ -72,17 +81,20 @@ fn allocations_survive_growth(ctx: &Ctx) {
                 ctx,
                 w,
                 pattern(no, i),
-                "word {i} of allocation {no} at {a} after growth"
+                "heap {h}: word {i} of allocation {no} at {a} after growth"
             );
         }
     }
 }
 
+/// Pages that `growth_is_amortized` fills with 7-word allocations (a power of two).
+pub const GROWTH_PAGES: usize = 1024;
+
 fn growth_is_amortized(ctx: &Ctx) {
     let mut heap = BumpAllocator::new(VecMemory::unlimited());
     let mut grows = 0;
     let mut last_len = 0;
-    let total = 64 * WASM_PAGE_WORDS;
+    let total = GROWTH_PAGES * WASM_PAGE_WORDS;
     while heap.hp() < total {
         heap.alloc(7)
             .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
@@ -98,11 +110,12 @@ fn growth_is_amortized(ctx: &Ctx) {
             last_len = len;
         }
     }
-    // Doubling from one page to 64 pages takes 7 growth steps.
+    // Doubling from one page to 2^k pages takes k + 1 growth steps.
+    let doublings = GROWTH_PAGES.trailing_zeros() as usize + 1;
     check!(
         ctx,
-        grows <= 8,
-        "{grows} growth steps to reach 64 pages; expected doubling"
+        grows <= doublings + 1,
+        "{grows} growth steps to reach {GROWTH_PAGES} pages; expected doubling"
     );
 }
 
@@ -243,7 +256,7 @@ fn sizing(ctx: &Ctx) {
         "3/2 without overflow"
     );
     let mut rng = ctx.rng(&[5]);
-    for _ in 0..10_000 {
+    for _ in 0..4_000_000 {
         let den = 1 + rng.index(8);
         let s = HeapSizing {
             min_words: rng.index(1 << 20),

@@ -2,11 +2,20 @@
 //! fixed seed 4711 whatever the export's argument (so the shard's run time is predictable),
 //! saved to stable memory, loaded into a fresh heap and checked exactly against the model; the
 //! loaded heap saves to the same bytes.
+//!
+//! Then the graph lives through [`UPGRADE_CYCLES`] upgrades: each cycle puts the graph into a
+//! heap of this build's collector (cycling through them), runs collections, checks and mutation
+//! on it ([`ROUNDS_PER_CYCLE`] rounds, as the random-heap tests do), and upgrades: the collector's
+//! heap (objects moved, garbage left behind) is saved to stable memory, loaded into a fresh heap,
+//! checked exactly against the model, and saved again to the same bytes.
 
+use super::gc_random::{plans, run_rounds, Rounds};
 use super::persistence_small::{build, params, persist_and_check};
 use crate::harness::{Ctx, Rng};
 use crate::model;
 use alloc::format;
+use alloc::vec::Vec;
+use rts::types::Word;
 
 /// The sub-tests, in order.
 pub const SUBTESTS: &[&str] = &["graph_20k"];
@@ -16,6 +25,16 @@ pub const SEED: u64 = 4711;
 
 /// Objects in the graph.
 pub const OBJECTS: usize = 20_000;
+
+/// Upgrade cycles after the first save and load.
+#[cfg(not(feature = "incremental"))]
+pub const UPGRADE_CYCLES: usize = 130;
+/// Upgrade cycles after the first save and load.
+#[cfg(feature = "incremental")]
+pub const UPGRADE_CYCLES: usize = 10;
+
+/// Collection rounds (each followed by mutation) between two upgrades.
+pub const ROUNDS_PER_CYCLE: usize = 2;
 
 /// Runs the module.
 pub fn run(ctx: &Ctx) {
@@ -27,7 +46,7 @@ fn graph_20k(ctx: &Ctx) {
     let mut p = params(&mut rng, OBJECTS);
     p.max_edges = 2 * OBJECTS;
     p.roots = 16;
-    let m = model::random_model(&mut rng, &p);
+    let mut m = model::random_model(&mut rng, &p);
     let what = format!("20k graph ({p:?})");
     let (heap, roots) = build(ctx, &m, &what);
     let reachable = m.reachable().len();
@@ -37,4 +56,28 @@ fn graph_20k(ctx: &Ctx) {
         "{what}: only {reachable} objects reachable"
     );
     persist_and_check(ctx, &m, rts::gc::Collector::words(&heap), &roots, &what);
+    drop(heap);
+    let plans = plans();
+    for cycle in 0..UPGRADE_CYCLES {
+        let plan = &plans[cycle % plans.len()];
+        let mut crng = Rng::derive(SEED, &[20_000, 1 + cycle as u64]);
+        let mut gc = (plan.make)(&mut crng, m.objects.len());
+        let what = format!("20k graph, upgrade cycle {cycle}, collector {}", plan.name);
+        // The upgraded program runs on the loaded graph (checked equal to the model above).
+        let roots = model::build_heap(&m, gc.as_mut())
+            .unwrap_or_else(|e| ctx.fail(format_args!("{what}: building: {e}")));
+        let (m2, roots) = run_rounds(
+            ctx,
+            &what,
+            m,
+            roots,
+            gc.as_mut(),
+            &mut crng,
+            Rounds::exactly(ROUNDS_PER_CYCLE),
+        );
+        m = m2;
+        // And is upgraded again, from the collector's heap.
+        let resolved: Vec<Word> = roots.iter().map(|&r| gc.resolve(r)).collect();
+        persist_and_check(ctx, &m, gc.words(), &resolved, &what);
+    }
 }

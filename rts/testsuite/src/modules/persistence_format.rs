@@ -122,7 +122,7 @@ fn reader_writer(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
     let mut w = Writer::new();
     let mut items = Vec::new();
-    for _ in 0..2_000 {
+    for _ in 0..20_000 {
         let k = rng.below(5);
         let v = rng.u64_any_width();
         match k {
@@ -207,7 +207,7 @@ fn try_load(ctx: &Ctx, bytes: &[u8], what: &str) -> Result<(BumpHeap, Vec<Word>)
 }
 
 fn bit_flips(ctx: &Ctx) {
-    for seed in 0..2 {
+    for seed in 0..8 {
         let s = small_stream(ctx, seed);
         check!(
             ctx,
@@ -230,7 +230,7 @@ fn bit_flips(ctx: &Ctx) {
 }
 
 fn truncations(ctx: &Ctx) {
-    for seed in 0..2 {
+    for seed in 0..8 {
         let s = small_stream(ctx, seed);
         for cut in 0..s.len() {
             let got = try_load(ctx, &s[..cut], "truncated").map(|_| ());
@@ -347,12 +347,15 @@ fn malformed_bodies(ctx: &Ctx) {
     );
 }
 
+/// Damaged bodies tried by `mutated_bodies`.
+pub const MUTATED_BODIES: usize = 72_000;
+
 fn mutated_bodies(ctx: &Ctx) {
     // Well-framed bodies with random damage: an error or a well-formed heap, never a panic.
     let mut rng = ctx.rng(&[3]);
     let mut accepted = 0;
-    for i in 0..10_000 {
-        let s = small_stream(ctx, 100 + (i % 20));
+    for i in 0..MUTATED_BODIES {
+        let s = small_stream(ctx, 100 + (i as u64 % 20));
         let mut body = stream::unframe(&s).unwrap_or_default().to_vec();
         for _ in 0..1 + rng.index(3) {
             let at = rng.index(body.len());
@@ -388,8 +391,8 @@ fn mutated_bodies(ctx: &Ctx) {
     // Most damage is detected (an accepted body is usually a changed scalar or raw word).
     check!(
         ctx,
-        accepted < 6_000,
-        "{accepted} of 10000 damaged bodies accepted"
+        accepted < MUTATED_BODIES / 10 * 6,
+        "{accepted} of {MUTATED_BODIES} damaged bodies accepted"
     );
 }
 

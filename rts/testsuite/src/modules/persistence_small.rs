@@ -1,4 +1,4 @@
-//! Persistence of random heaps: random model graphs of up to 10,000 objects (three per size) (sharing, cycles,
+//! Persistence of random heaps: random model graphs of up to 10,000 objects ([`GRAPHS_PER_SIZE`] per size) (sharing, cycles,
 //! self-references, every kind) are built, saved to stable memory, the heap is dropped, and the
 //! stream is loaded into a fresh heap, which the model checker then compares with the model
 //! exactly (every reachable object once, nothing else). Saving the loaded heap again must give
@@ -223,10 +223,16 @@ pub fn params(rng: &mut Rng, objects: usize) -> HeapParams {
     }
 }
 
+/// Random graphs of each size in `random_graphs`.
+pub const GRAPHS_PER_SIZE: usize = 320;
+
+/// Collector heaps in `from_collector`.
+pub const COLLECTOR_HEAPS: u64 = 160;
+
 fn random_graphs(ctx: &Ctx) {
     // Sizes from tiny to 10,000 objects; a fixed list so the run time does not depend on the seed.
     let sizes = [4usize, 5, 7, 10, 50, 200, 1_000, 3_000, 10_000];
-    for k in 0..3 * sizes.len() {
+    for k in 0..GRAPHS_PER_SIZE * sizes.len() {
         let n = sizes[k % sizes.len()];
         let mut rng = ctx.rng(&[1, k as u64]);
         let p = params(&mut rng, n);
@@ -314,13 +320,13 @@ fn corner_cases(ctx: &Ctx) {
 
 fn from_collector(ctx: &Ctx) {
     // A heap after collections and mutation: objects moved, garbage left, forwarding resolved.
-    for k in 0..3u64 {
+    for k in 0..COLLECTOR_HEAPS {
         let mut rng = ctx.rng(&[3, k]);
-        let n = 300 + rng.index(1_500);
+        let n = 300 + rng.index(5_000);
         let p = params(&mut rng, n);
         let plans = crate::modules::gc_random::plans();
         let (mut gc, name): (alloc::boxed::Box<dyn Collector>, &str) = match plans.first() {
-            Some(plan) => ((plan.make)(&mut rng), plan.name),
+            Some(plan) => ((plan.make)(&mut rng, n), plan.name),
             None => (alloc::boxed::Box::new(BumpHeap::new()), "bump"),
         };
         let what = format!("collector heap {k} ({name}, {p:?})");

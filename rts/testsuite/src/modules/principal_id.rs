@@ -74,7 +74,7 @@ fn known(ctx: &Ctx) {
 
 fn roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..20_000 {
+    for i in 0..1_200_000 {
         let len = rng.index(MAX_LEN + 1);
         let bytes = rng.bytes(len);
         let text = principal_id::to_text(&bytes);
@@ -109,7 +109,7 @@ fn base32_slow(bytes: &[u8]) -> String {
 
 fn base32_reference(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..3_000 {
+    for i in 0..180_000 {
         let n = rng.index(40);
         let bytes = rng.bytes(n);
         let enc = principal_id::base32_encode(&bytes);
@@ -183,7 +183,7 @@ fn rejects(ctx: &Ctx) {
 fn mutations(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567-A1";
-    for i in 0..1_500 {
+    for i in 0..90_000 {
         let n = rng.index(MAX_LEN + 1);
         let bytes = rng.bytes(n);
         let text = principal_id::to_text(&bytes);

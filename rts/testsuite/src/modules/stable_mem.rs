@@ -126,7 +126,7 @@ fn model(ctx: &Ctx) {
         .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
     let mut shadow = vec![0u8; (pages * PAGE_SIZE) as usize];
     let size = shadow.len() as u64;
-    for i in 0..40_000 {
+    for i in 0..230_000 {
         // Offsets biased towards page boundaries.
         let near = rng.below(pages + 1) * PAGE_SIZE;
         let off = if rng.chance(50) {
@@ -226,7 +226,7 @@ fn words_le(ctx: &Ctx) {
     check_eq!(ctx, m.read_u32(20), Ok(0x0506_0708), "low half of a u64");
     check_eq!(ctx, m.read_u32(24), Ok(0x0102_0304), "high half of a u64");
     let mut rng = ctx.rng(&[2]);
-    for _ in 0..1_000 {
+    for _ in 0..6_000 {
         let off = rng.below(PAGE_SIZE - 8);
         let v = rng.u64();
         let _ = m.write_u64(off, v);

@@ -102,7 +102,7 @@ fn basics(ctx: &Ctx) {
 
 fn concat_model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for round in 0..200 {
+    for round in 0..7_200 {
         let mut pool: Vec<(Text, String)> = Vec::new();
         for _ in 0..60 {
             let op = rng.below(3);
@@ -125,7 +125,16 @@ fn concat_model(ctx: &Ctx) {
 
 fn deep_ropes(ctx: &Ctx) {
     // Appending one piece at a time makes the deepest ropes; depth must stay bounded.
-    let mut rng = ctx.rng(&[2]);
+    for rope in 0..DEEP_ROPES {
+        deep_rope(ctx, rope);
+    }
+}
+
+/// Ropes grown in `deep_ropes`, 3,000 pieces each.
+pub const DEEP_ROPES: u64 = 36;
+
+fn deep_rope(ctx: &Ctx, rope: u64) {
+    let mut rng = ctx.rng(&[2, rope]);
     let mut t = Text::empty();
     let mut s = String::new();
     for i in 0..3_000 {
@@ -139,15 +148,15 @@ fn deep_ropes(ctx: &Ctx) {
             s.push_str(&p);
         }
         if i % 500 == 0 {
-            agree(ctx, &t, &s, "growing rope");
+            agree(ctx, &t, &s, &alloc::format!("growing rope {rope}"));
         }
     }
-    agree(ctx, &t, &s, "final rope");
+    agree(ctx, &t, &s, &alloc::format!("final rope {rope}"));
 }
 
 fn compare(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for i in 0..20_000 {
+    for i in 0..720_000 {
         // Build two texts from overlapping material so that equal prefixes are common.
         let base = piece(&mut rng);
         let mk = |rng: &mut Rng| -> (Text, String) {
@@ -180,7 +189,7 @@ fn compare(ctx: &Ctx) {
 
 fn slice(ctx: &Ctx) {
     let mut rng = ctx.rng(&[4]);
-    for round in 0..1_000 {
+    for round in 0..36_000 {
         let mut t = Text::empty();
         let mut s = String::new();
         for _ in 0..rng.index(12) {

@@ -181,7 +181,7 @@ fn random_text(rng: &mut Rng) -> Vec<u8> {
 
 fn random_vs_core(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..200_000 {
+    for i in 0..4_400_000 {
         let mut v = random_text(&mut rng);
         if rng.chance(30) && !v.is_empty() {
             let cut = rng.index(v.len());
