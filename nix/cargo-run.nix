@@ -16,6 +16,7 @@ builtins.derivation {
   PATH = toolchain.rustPath;
   CARGO_OFFLINE_SH = ./cargo-offline.sh;
   args = [
+    ./builder.sh
     "-c"
     ''
       set -euo pipefail

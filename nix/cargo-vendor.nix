@@ -42,7 +42,7 @@ in
     inherit system;
     builder = toolchain.bash;
     PATH = toolchain.unpackPath;
-    args = [./vendor-crates.sh];
+    args = [./builder.sh ./vendor-crates.sh];
     # Lines of "<dir name> <sha256> <.crate path>".
     crates = builtins.concatStringsSep "\n" (
       map (p: "${p.name}-${p.version} ${p.checksum} ${fetchCrate p}") crates

@@ -10,6 +10,7 @@ builtins.derivation {
   PATH = toolchain.shardPath;
   alejandra = "${toolchain.alejandra}/bin/alejandra";
   args = [
+    ./builder.sh
     "-c"
     ''
       mkdir -p "$out/bin"

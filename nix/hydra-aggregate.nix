@@ -11,6 +11,7 @@ builtins.derivation {
   _hydraAggregate = true;
   preferLocalBuild = true;
   args = [
+    ./builder.sh
     "-c"
     ''
       set -euo pipefail

@@ -12,6 +12,7 @@ builtins.derivation {
   PATH = toolchain.lintPath;
   src = nixSrc;
   args = [
+    ./builder.sh
     "-c"
     ''
       set -euo pipefail

@@ -12,6 +12,7 @@ builtins.derivation {
   PATH = toolchain.unpackPath;
   src = toolchain.rustcSrc;
   args = [
+    ./builder.sh
     "-c"
     ''
       set -euo pipefail

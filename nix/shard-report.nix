@@ -13,6 +13,7 @@ builtins.derivation {
   names = builtins.attrNames shards;
   shardOutputs = builtins.attrValues shards;
   args = [
+    ./builder.sh
     "-c"
     ''
       set -euo pipefail

@@ -32,7 +32,7 @@ in
       reproduce
       ;
     builder = toolchain.bash;
-    args = [./run-shard.sh];
+    args = [./builder.sh ./run-shard.sh];
     PATH = toolchain.shardPath;
     cwasm = "${rtsPackages."rts-${variant}"}/rts_testsuite.cwasm";
     wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;

@@ -16,6 +16,7 @@ builtins.derivation {
   matrix = ./shards.json;
   wasm = map (v: "${v}=${rtsPackages."rts-${v}"}/rts_testsuite.wasm") variantNames;
   args = [
+    ./builder.sh
     "-c"
     ''
       set -euo pipefail

@@ -16,7 +16,7 @@ builtins.derivation ({
     name = "rts-${name}";
     inherit system;
     builder = toolchain.bash;
-    args = [./build-variant.sh];
+    args = [./builder.sh ./build-variant.sh];
     PATH = toolchain.buildPath;
     RTS_SRC = rtsSrc;
     VARIANT = name;
