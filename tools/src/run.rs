@@ -413,7 +413,7 @@ fn log_paths(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
 }
 
 /// Builds one variant from source with nix/build-variant.sh into `out`.
-fn build_variant(
+pub fn build_variant(
     script: &Path,
     rts_src: &Path,
     name: &str,
@@ -566,8 +566,30 @@ pub fn summary(finished: &[Finished], not_run: usize, seed: u64, wall: f64, jobs
     s
 }
 
+/// What a run measured, for callers other than the `run` command (`bench`).
+#[derive(Debug, Clone)]
+pub struct RunOutcome {
+    /// One record per shard that ran, sorted by name.
+    pub results: Vec<ShardResult>,
+    /// Wall time from the first shard's start to the last one's end, in seconds.
+    pub wall_seconds: f64,
+    /// Every shard ran and passed.
+    pub all_passed: bool,
+}
+
 /// Runs `rts-shards run`.
 pub fn command(args: Args) -> Result<ExitCode> {
+    let outcome = execute_run(args, false)?;
+    Ok(if outcome.all_passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Runs the shards `args` select and writes the requested outputs; the summary goes to stdout,
+/// or to stderr with `summary_to_stderr` (when the caller owns stdout).
+pub fn execute_run(args: Args, summary_to_stderr: bool) -> Result<RunOutcome> {
     let root = variants::repo_root();
     let variants_path = args
         .variants
@@ -800,7 +822,12 @@ pub fn command(args: Args) -> Result<ExitCode> {
     let wall = run_start.elapsed().as_secs_f64();
     let not_run = total - finished.len();
 
-    print!("{}", summary(&finished, not_run, args.seed, wall, jobs));
+    let text = summary(&finished, not_run, args.seed, wall, jobs);
+    if summary_to_stderr {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
 
     // Outputs.
     let mut results: Vec<ShardResult> = finished.iter().map(|f| f.result.clone()).collect();
@@ -873,10 +900,10 @@ pub fn command(args: Args) -> Result<ExitCode> {
     }
 
     let all_passed = not_run == 0 && finished.iter().all(|f| f.result.status == Status::Pass);
-    Ok(if all_passed {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
+    Ok(RunOutcome {
+        results,
+        wall_seconds: wall,
+        all_passed,
     })
 }
 

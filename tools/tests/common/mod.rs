@@ -8,7 +8,8 @@ use std::process::{Command, Output};
 
 /// A test-suite module. `test_pass` returns, `test_trap` traps, `test_seed` traps unless the
 /// seed is 42, `test_loop` never returns, `test_grow` grows memory by 1024 pages (64 MiB) and
-/// traps if that fails, `test_sleepy` spins for a while (about 0.3 s).
+/// traps if that fails, `test_sleepy` spins for a while (about 0.3 s); `probe_empty` (not a
+/// test) does nothing, as in the real test suite.
 pub fn suite_wat(memory64: bool) -> String {
     let (mem, grow_arg, grow_fail) = if memory64 {
         ("(memory i64 1)", "i64.const 1024", "i64.const -1 i64.eq")
@@ -31,6 +32,7 @@ pub fn suite_wat(memory64: bool) -> String {
       (local.set $i (i64.sub (local.get $i) (i64.const 1)))
       (br_if $l (i64.ne (local.get $i) (i64.const 0)))))
   (func (export "helper") (param i64))
+  (func (export "probe_empty") (param i64))
 )"#
     )
 }

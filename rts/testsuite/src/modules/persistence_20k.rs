@@ -31,7 +31,7 @@ pub const OBJECTS: usize = 20_000;
 pub const UPGRADE_CYCLES: usize = 130;
 /// Upgrade cycles after the first save and load.
 #[cfg(feature = "incremental")]
-pub const UPGRADE_CYCLES: usize = 10;
+pub const UPGRADE_CYCLES: usize = 16;
 
 /// Collection rounds (each followed by mutation) between two upgrades.
 pub const ROUNDS_PER_CYCLE: usize = 2;
