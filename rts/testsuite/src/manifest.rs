@@ -43,32 +43,17 @@ const fn solo(module: &'static str, subtests: &'static [&'static str]) -> Entry 
 /// Modules whose bodies do not yet use top-level `ctx.sub` (none now; keep it that way).
 pub const NOT_YET_SPLIT_INTO_SUBTESTS: &[&str] = &[];
 
-/// The sub-test names `"<collector> heap <k>"` of one gc chunk for one collector.
-macro_rules! heaps {
-    ($p:literal) => {
-        [
-            concat!($p, " heap 0"),
-            concat!($p, " heap 1"),
-            concat!($p, " heap 2"),
-            concat!($p, " heap 3"),
-            concat!($p, " heap 4"),
-            concat!($p, " heap 5"),
-            concat!($p, " heap 6"),
-            concat!($p, " heap 7"),
-            concat!($p, " heap 8"),
-            concat!($p, " heap 9"),
-        ]
-    };
-}
+// The gc chunks' sub-test names `"<collector> heap <k>"`, spelled by the macro the chunks use.
+use crate::modules::gc_random::heap_subs;
 
 /// Every gc chunk runs its ten heaps under each collector of the build (the heaps themselves
 /// differ by chunk: heap `k` of chunk `c` is drawn from `(c, k)`).
 #[cfg(not(feature = "incremental"))]
 const GC_CHUNK: &[&str] = &{
     let (a, b, c) = (
-        heaps!("copying"),
-        heaps!("mark-compact"),
-        heaps!("generational"),
+        heap_subs!("copying"),
+        heap_subs!("mark-compact"),
+        heap_subs!("generational"),
     );
     let mut out = [""; 30];
     let mut i = 0;
@@ -82,7 +67,7 @@ const GC_CHUNK: &[&str] = &{
 };
 
 #[cfg(feature = "incremental")]
-const GC_CHUNK: &[&str] = &heaps!("incremental");
+const GC_CHUNK: &[&str] = &heap_subs!("incremental");
 
 const fn gc_chunk(module: &'static str) -> Entry {
     solo(module, GC_CHUNK)

@@ -75,6 +75,7 @@ macro_rules! heap_subs {
         ]
     };
 }
+pub(crate) use heap_subs;
 
 /// A collector under test: its name and a constructor taking the heap's random stream.
 pub struct Plan {
