@@ -4,8 +4,8 @@
 //! `max_edges`; a reference goes to a uniformly random object, a near neighbour (long chains and
 //! backward pointers) or the object itself. Root 0 is the continuation table.
 
+use super::heap::{MObj, MVal, Model, ObjId, CONT_TABLE};
 use super::layout::{aux, field_offset, fixed_fields, write_identity};
-use super::{MObj, MVal, Model, ObjId, CONT_TABLE};
 use crate::harness::Rng;
 use alloc::vec::Vec;
 use rts::gc::Collector;
