@@ -1,11 +1,11 @@
 //! The registry of test modules and their wasm exports: the top layer of the crate.
 //!
-//! One list, in [`test_modules!`], gives for each test module its export `test_<module>`, its
+//! One list, in `test_modules!`, gives for each test module its export `test_<module>`, its
 //! family (for the coverage manifest; its own name unless `in <family>` says otherwise) and its
 //! sub-test table (`modules::<module>::TESTS` unless `= <table>` says otherwise). From it come
 //! [`MODULES`], one `#[no_mangle]` export per module (running its table through
 //! [`run_module`]), and natively one `#[test]` per module (running it through
-//! [`manifest::run_checked`], which holds the run to the coverage manifest).
+//! [`crate::manifest::run_checked`], which holds the run to the coverage manifest).
 
 use crate::harness::{run_module, Module};
 #[cfg(test)]

@@ -8,7 +8,7 @@
 //!
 //! A failure prints one line `FAIL variant=V module=M seed=S [sub=T]: message` and then traps (on
 //! wasm) or panics (natively). Panics from the runtime itself (assertions) are reported with the
-//! same prefix by the wasm panic handler, from the context recorded in [`CURRENT`].
+//! same prefix by the wasm panic handler, from the context recorded in `CURRENT`.
 
 use core::cell::Cell;
 use core::fmt;

@@ -30,6 +30,21 @@ pub struct HeapParams {
     pub near_percent: u64,
 }
 
+impl HeapParams {
+    /// A random shape with `objects` objects and fewer than `roots_below` extra roots (at most
+    /// three references per object, up to eight fields, up to five continuation slots).
+    pub fn random(rng: &mut Rng, objects: usize, roots_below: usize) -> Self {
+        HeapParams {
+            objects,
+            max_edges: objects * (1 + rng.index(3)),
+            roots: rng.index(roots_below),
+            max_fields: 1 + rng.index(8),
+            cont_slots: rng.index(6),
+            near_percent: rng.below(60),
+        }
+    }
+}
+
 /// A random scalar that any target can hold.
 pub fn random_scalar(rng: &mut Rng) -> usize {
     rng.below(1 << 30) as usize

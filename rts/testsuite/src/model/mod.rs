@@ -6,13 +6,14 @@
 //! identity is stored inside its heap copy (see [`layout`]), so the checker recognises objects
 //! wherever a collector moved them.
 //!
-//! Reusable entry points:
+//! The types live in [`heap`] (so that the checker, builder and mutator import them from a
+//! sibling file, never from this one, which only re-exports). Reusable entry points:
 //! - [`random_model`]`(rng, &params)` and [`build_heap`]`(&model, gc)`, or both at once with
 //!   [`build_random_heap`]`(rng, &params, gc) -> (Model, roots)`.
-//! - [`check`]`(ctx, &model, gc, &roots, exact, what)`: the whole check (graph, object walk,
+//! - [`check()`]`(ctx, &model, gc, &roots, exact, what)`: the whole check (graph, object walk,
 //!   collector's own `verify`); [`check_graph`]`(ctx, &model, words, &roots, resolve, what)` is
 //!   the part that needs only heap words, for heaps that no collector owns.
-//! - [`mutate`]`(rng, &mut model, gc, &mut roots, &reached, ops)`: drops roots, adds objects,
+//! - [`mutate()`]`(rng, &mut model, gc, &mut roots, &reached, ops)`: drops roots, adds objects,
 //!   rewires fields through the write barrier, updates the continuation table.
 //!
 //! The checker verifies that every root and field equals the model's (scalar or the model

@@ -27,7 +27,7 @@ macro_rules! heaps {
 }
 
 /// The sub-tests, one per heap, in order (the only place their names are written): each runs
-/// [`predefined`] on the builder of the same name.
+/// `predefined` on the builder of the same name.
 pub const TESTS: &[SubTest] = heaps![
     empty,
     all_garbage,

@@ -81,14 +81,7 @@ pub fn heap_params(rng: &mut Rng) -> HeapParams {
     } else {
         2_000 + rng.index(6_001)
     };
-    HeapParams {
-        objects,
-        max_edges: objects * (1 + rng.index(3)),
-        roots: rng.index(16),
-        max_fields: 1 + rng.index(8),
-        cont_slots: rng.index(6),
-        near_percent: rng.below(60),
-    }
+    HeapParams::random(rng, objects, 16)
 }
 
 /// Heap `K` of chunk `C` under collector `PLANS[P]`.
