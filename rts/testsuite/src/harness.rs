@@ -1,9 +1,14 @@
 //! The test harness shared by every module: the test context, failure reporting, seeded
-//! randomness, and the entry point that wasm exports and native `#[test]`s both go through.
+//! randomness, sub-test tables, the coverage recorder, and the entry point that wasm exports and
+//! native `#[test]`s both go through.
+//!
+//! This is the bottom layer of the crate: it imports nothing else of it. A test module is a
+//! [`Module`] whose table of [`SubTest`]s is the one place its sub-test names are written; the
+//! coverage manifest (`crate::manifest`) reads those tables through what [`coverage`] records.
 //!
 //! A failure prints one line `FAIL variant=V module=M seed=S [sub=T]: message` and then traps (on
 //! wasm) or panics (natively). Panics from the runtime itself (assertions) are reported with the
-//! same prefix by the wasm panic handler, from the context recorded in [`CURRENT`].
+//! same prefix by the wasm panic handler, from the context recorded in `CURRENT`.
 
 use core::cell::Cell;
 use core::fmt;
@@ -24,13 +29,27 @@ pub const VARIANT: &str = if cfg!(target_arch = "wasm64") {
     "native"
 };
 
-/// A test module: its name and entry point.
+/// A top-level sub-test: its name (in reports and in the coverage manifest) and its body.
+pub type SubTest = (&'static str, fn(&Ctx));
+
+/// A test module: its name, its family and its table of sub-tests.
 #[derive(Clone, Copy)]
 pub struct Module {
     /// The name after `test_` in the export.
     pub name: &'static str,
-    /// Runs the whole module with the context's seed.
-    pub run: fn(&Ctx),
+    /// The unsplit module it is a shard of (its own name if not split).
+    pub family: &'static str,
+    /// Its sub-tests, in the order they run.
+    pub tests: &'static [SubTest],
+}
+
+impl Module {
+    /// Runs every sub-test of the table, in order.
+    pub fn run(&self, ctx: &Ctx) {
+        for &(name, body) in self.tests {
+            ctx.sub(name, body);
+        }
+    }
 }
 
 /// The test running now, for reports from the panic handler. Wasm is single-threaded; natively
@@ -124,6 +143,11 @@ impl Ctx {
         with_current(|c| c.sub.set(outer));
     }
 
+    /// The name of the innermost sub-test running now (empty outside sub-tests).
+    pub fn sub_name(&self) -> &'static str {
+        with_current(|c| c.sub.get())
+    }
+
     /// A random generator for this test, derived from the seed and a stream of labels, so that
     /// independent parts (heap `k` of chunk `c`, say) draw independent, reproducible numbers.
     pub fn rng(&self, stream: &[u64]) -> Rng {
@@ -134,28 +158,19 @@ impl Ctx {
 /// Set when a failure came through [`Ctx::fail`], whose message already has the prefix.
 pub static FAILING: AtomicBool = AtomicBool::new(false);
 
-/// Runs one module under `seed`: the single code path of wasm exports and native tests.
-pub fn run_module(module: &'static str, seed: u64, run: fn(&Ctx)) {
+/// Runs `body` as module `module` under `seed`: the single code path of wasm exports, native
+/// tests and probes (native tests also hold the run to the coverage manifest, one layer up).
+pub fn run_module(module: &'static str, seed: u64, body: impl FnOnce(&Ctx)) {
     with_current(|c| {
         c.module.set(module);
         c.sub.set("");
         c.seed.set(seed);
     });
-    let ctx = Ctx { module, seed };
-    #[cfg(not(target_family = "wasm"))]
-    if !coverage::is_recording() {
-        // A native test run: record the sub-tests it reaches and hold them to the manifest.
-        let reached = coverage::record(false, || run(&ctx));
-        if let Err(e) = crate::manifest::check_run(module, &reached) {
-            ctx.fail(format_args!("coverage manifest: {e}"));
-        }
-        return;
-    }
-    run(&ctx);
+    body(&Ctx { module, seed });
 }
 
 /// Recording which top-level sub-tests a module reaches, for the coverage manifest
-/// ([`crate::manifest`]). Natively, recording is per thread; on wasm it is always off.
+/// (`crate::manifest`). Natively, recording is per thread; on wasm it is always off.
 pub mod coverage {
     #[cfg(not(target_family = "wasm"))]
     use alloc::vec::Vec;
@@ -191,12 +206,6 @@ pub mod coverage {
         true
     }
 
-    /// Whether this thread is recording.
-    #[cfg(not(target_family = "wasm"))]
-    pub fn is_recording() -> bool {
-        RECORDING.with(|r| r.borrow().is_some())
-    }
-
     /// Runs `f` while recording; returns the top-level sub-tests reached, in order. In
     /// `list_only` mode the sub-tests' bodies are skipped, so listing a module is instant.
     #[cfg(not(target_family = "wasm"))]
@@ -221,13 +230,12 @@ pub mod coverage {
     #[cfg(not(target_family = "wasm"))]
     pub fn reached_by(module: &super::Module, seed: u64, list_only: bool) -> Vec<&'static str> {
         record(list_only, || {
-            super::run_module(module.name, seed, module.run)
+            super::run_module(module.name, seed, |ctx| module.run(ctx))
         })
     }
 }
 
 /// Fails the test unless `cond` holds.
-#[macro_export]
 macro_rules! check {
     ($ctx:expr, $cond:expr, $($fmt:tt)+) => {
         if !$cond {
@@ -237,7 +245,6 @@ macro_rules! check {
 }
 
 /// Fails the test unless `actual == expected`, printing both.
-#[macro_export]
 macro_rules! check_eq {
     ($ctx:expr, $actual:expr, $expected:expr, $($fmt:tt)+) => {{
         let (actual, expected) = (&$actual, &$expected);
@@ -251,6 +258,16 @@ macro_rules! check_eq {
         }
     }};
 }
+
+/// A sub-test table from the functions that run the sub-tests, each named after its function:
+/// `tests![a, b]` is `&[("a", a), ("b", b)]`, so every name is written once.
+macro_rules! tests {
+    ($($f:ident),* $(,)?) => {
+        &[$((stringify!($f), $f)),*]
+    };
+}
+
+pub(crate) use {check, check_eq, tests};
 
 /// A seeded pseudo-random generator (PCG via `oorandom`) with the helpers tests need.
 #[derive(Clone)]

@@ -17,7 +17,7 @@ pub extern "C" fn probe_unbounded_alloc(seed: u64) {
     crate::harness::run_module("probe_unbounded_alloc", seed, allocate_forever);
 }
 
-fn allocate_forever(ctx: &crate::Ctx) {
+fn allocate_forever(ctx: &crate::harness::Ctx) {
     let mut blocks: Vec<Vec<u8>> = Vec::new();
     loop {
         let mut block = Vec::with_capacity(1 << 20);

@@ -1,8 +1,11 @@
 //! Garbage collection: one [`Collector`] API, policies (how memory is organised) and plans (the
 //! collection algorithms), in the style of MMTk.
 //!
-//! - [`policy`]: spaces (a bump-allocated region, the semispace pair), the mark bitmap, the
-//!   growing mark stack, the remembered set and the partition table.
+//! - [`policy`]: the space (a bump-allocated region with the object operations every plan
+//!   shares: allocation, initialising stores, heap walking), the mark bitmap, the growing mark
+//!   stack, the remembered set and the partition table.
+//! - [`common`]: algorithms shared by plans: region marking and Jonkers' sliding compaction.
+//! - [`sanity`]: heap checks behind [`Collector::verify`].
 //! - Plans, one folder each, each with a [`Constraints`] value:
 //!   [`copying`] (Cheney semispace), [`markcompact`] (mark bitmap + mark stack, Jonkers threaded
 //!   sliding compaction), [`generational`] (young generation compacted with a remembered set,
@@ -20,6 +23,7 @@
 //! mark bitmap is clear, and freed memory is poisoned with [`POISON`] in debug builds. Debug
 //! builds verify this with [`Collector::verify`] after every collection.
 
+pub mod common;
 pub mod copying;
 pub mod generational;
 pub mod incremental;

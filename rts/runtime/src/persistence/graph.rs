@@ -21,8 +21,8 @@
 //! then does it allocate all objects in one block and fill them in, so a rejected body leaves
 //! the heap as it was, and an accepted one yields exactly the objects it describes.
 
+use super::error::PersistError;
 use super::stream::{FormatError, Reader, Writer};
-use super::PersistError;
 use crate::memory::{Addr, BumpAllocator, Memory};
 use crate::object::{self, Kind, MAX_AUX};
 use crate::types::{Word, WORD_SIZE};

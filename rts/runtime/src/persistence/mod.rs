@@ -5,51 +5,23 @@
 //! - [`stream`]: framing (magic, version, LEB128 body length, CRC-32) and bounds-checked
 //!   reader/writer.
 //! - [`graph`]: the body: objects in breadth-first order, pointers as object indices.
+//! - [`error`]: [`PersistError`], shared by both and the entry points here.
 //!
 //! Invariants: [`serialize`] followed by [`deserialize`] yields a heap isomorphic to the
 //! reachable part of the original (same kinds, counts, raw words, scalars and blob bytes, and
 //! the same pointer structure). A corrupt or truncated stream is an `Err`, never a panic or an
 //! out-of-bounds access, and then the heap is left exactly as it was.
 
+pub mod error;
 pub mod graph;
 pub mod stream;
 
-use crate::memory::{BumpAllocator, Memory, OutOfMemory};
-use crate::stable_mem::{StableMemError, StableMemory};
+use crate::memory::{BumpAllocator, Memory};
+use crate::stable_mem::StableMemory;
 use crate::types::Word;
 use alloc::vec::Vec;
+pub use error::PersistError;
 pub use stream::FormatError;
-
-/// Why serialization or deserialization failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PersistError {
-    /// The framing or a primitive field is malformed.
-    Format(FormatError),
-    /// An object tag that is no kind.
-    BadKind(u8),
-    /// A pointer to an object index that does not exist.
-    BadPointer(u64),
-    /// A count, scalar or raw word too large for this target.
-    TooLarge,
-    /// The heap being serialized has no valid object at this address.
-    CorruptHeap(usize),
-    /// The heap cannot hold the deserialized objects.
-    OutOfMemory(OutOfMemory),
-    /// Stable memory could not be read, written or grown.
-    StableMem(StableMemError),
-}
-
-impl From<FormatError> for PersistError {
-    fn from(e: FormatError) -> Self {
-        PersistError::Format(e)
-    }
-}
-
-impl From<StableMemError> for PersistError {
-    fn from(e: StableMemError) -> Self {
-        PersistError::StableMem(e)
-    }
-}
 
 /// Serializes the graph reachable from `roots` in `words` into a framed stream.
 pub fn serialize(words: &[Word], roots: &[Word]) -> Result<Vec<u8>, PersistError> {

@@ -4,8 +4,8 @@
 //! `max_edges`; a reference goes to a uniformly random object, a near neighbour (long chains and
 //! backward pointers) or the object itself. Root 0 is the continuation table.
 
+use super::heap::{MObj, MVal, Model, ObjId, CONT_TABLE};
 use super::layout::{aux, field_offset, fixed_fields, write_identity};
-use super::{MObj, MVal, Model, ObjId, CONT_TABLE};
 use crate::harness::Rng;
 use alloc::vec::Vec;
 use rts::gc::Collector;
@@ -28,6 +28,21 @@ pub struct HeapParams {
     pub cont_slots: usize,
     /// Percent of references that go to a near neighbour.
     pub near_percent: u64,
+}
+
+impl HeapParams {
+    /// A random shape with `objects` objects and fewer than `roots_below` extra roots (at most
+    /// three references per object, up to eight fields, up to five continuation slots).
+    pub fn random(rng: &mut Rng, objects: usize, roots_below: usize) -> Self {
+        HeapParams {
+            objects,
+            max_edges: objects * (1 + rng.index(3)),
+            roots: rng.index(roots_below),
+            max_fields: 1 + rng.index(8),
+            cont_slots: rng.index(6),
+            near_percent: rng.below(60),
+        }
+    }
 }
 
 /// A random scalar that any target can hold.

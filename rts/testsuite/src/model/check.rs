@@ -1,7 +1,8 @@
 //! The heap checker: compares a heap with its model (see the module doc of [`super`]).
 
+use super::heap::{MVal, Model, ObjId};
 use super::layout::{aux, blob_word, field_count, field_hash, field_offset, read_id, ID_HASH};
-use super::{MVal, Model, ObjId};
+use crate::harness::check_eq;
 use crate::harness::Ctx;
 use alloc::vec::Vec;
 use rts::gc::Collector;
@@ -28,7 +29,7 @@ pub fn check_graph(
     resolve: &dyn Fn(Word) -> Word,
     what: &str,
 ) -> Reached {
-    crate::check_eq!(
+    check_eq!(
         ctx,
         roots.len(),
         model.roots.len(),
@@ -127,21 +128,21 @@ fn check_object(
         ));
     }
     let ax = header_aux(h);
-    crate::check_eq!(
+    check_eq!(
         ctx,
         ax,
         aux(id, o),
         "{what}: {}: header aux of object {id} at {a}",
         from()
     );
-    crate::check_eq!(
+    check_eq!(
         ctx,
         read_id(words, a, o.kind),
         id,
         "{what}: {}: identity of the object at {a}",
         from()
     );
-    crate::check_eq!(
+    check_eq!(
         ctx,
         field_count(o.kind, ax),
         o.fields.len(),
@@ -149,14 +150,14 @@ fn check_object(
     );
     match o.kind {
         rts::object::Kind::Record => {
-            crate::check_eq!(
+            check_eq!(
                 ctx,
                 words[a + 1],
                 ID_HASH,
                 "{what}: identity hash of record {id} at {a}"
             );
             for i in 0..o.fields.len() {
-                crate::check_eq!(
+                check_eq!(
                     ctx,
                     words[a + 2 + i],
                     field_hash(i),
@@ -167,7 +168,7 @@ fn check_object(
         rts::object::Kind::Blob => {
             let rest = o.bytes - WORD_SIZE;
             for w in 0..rest.div_ceil(WORD_SIZE) {
-                crate::check_eq!(
+                check_eq!(
                     ctx,
                     words[a + 2 + w],
                     blob_word(id, w, rest),
@@ -214,7 +215,7 @@ pub fn check(
             }
         }
     });
-    crate::check_eq!(
+    check_eq!(
         ctx,
         live_seen,
         reached.ids.len(),

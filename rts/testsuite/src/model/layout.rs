@@ -10,7 +10,7 @@
 //! | Variant | 0              | tag hash word = id            | the payload (`n = 1`)  |
 //! | Concat  | id (bytes)     | header aux                    | left, right (`n = 2`)  |
 
-use super::{MObj, ObjId};
+use super::heap::{MObj, ObjId};
 use rts::memory::Addr;
 use rts::object::{header_aux, scalar, scalar_value, Kind};
 use rts::types::{Word, WORD_SIZE};

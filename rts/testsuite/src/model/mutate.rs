@@ -6,8 +6,9 @@
 //! a write barrier see it. Unreachable model objects therefore stay unreachable.
 
 use super::build::{alloc_objects, random_scalar, random_shape, value_word};
+use super::check::Reached;
+use super::heap::{MObj, MVal, Model, ObjId, CONT_TABLE};
 use super::layout::field_offset;
-use super::{MObj, MVal, Model, ObjId, Reached, CONT_TABLE};
 use crate::harness::Rng;
 use alloc::vec::Vec;
 use rts::gc::Collector;

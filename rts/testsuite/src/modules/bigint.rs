@@ -4,34 +4,22 @@
 //! division, and LEB128/SLEB128 encodings of any length: known vectors, agreement with the
 //! 64-bit codec, round trips, padded forms and truncation.
 
-use crate::harness::{Ctx, Rng};
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
 use rts::bigint::{Int, Nat};
 use rts::leb128::{self, Leb128Error};
 
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &[
-    "nat_vs_u128",
-    "int_vs_i128",
-    "nat_identities",
-    "int_identities",
-    "leb128_vectors",
-    "leb128_roundtrip",
-    "leb128_truncation",
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![
+    nat_vs_u128,
+    int_vs_i128,
+    nat_identities,
+    int_identities,
+    leb128_vectors,
+    leb128_roundtrip,
+    leb128_truncation
 ];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("nat_vs_u128", nat_vs_u128);
-    ctx.sub("int_vs_i128", int_vs_i128);
-    ctx.sub("nat_identities", nat_identities);
-    ctx.sub("int_identities", int_identities);
-    ctx.sub("leb128_vectors", leb128_vectors);
-    ctx.sub("leb128_roundtrip", leb128_roundtrip);
-    ctx.sub("leb128_truncation", leb128_truncation);
-}
 
 /// A `u128` spread over all widths, often with long runs of ones or zeros.
 fn u128_any(rng: &mut Rng) -> u128 {

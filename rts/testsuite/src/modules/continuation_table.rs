@@ -2,22 +2,13 @@
 //! removal of free and out-of-range indices, and a long random run against a map model with the
 //! free-list invariant (every slot is live or on the free list) checked along the way.
 
-use crate::harness::Ctx;
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use rts::continuation_table::ContinuationTable;
 
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &["growth", "reuse", "bad_indices", "model"];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("growth", growth);
-    ctx.sub("reuse", reuse);
-    ctx.sub("bad_indices", bad_indices);
-    ctx.sub("model", model);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![growth, reuse, bad_indices, model];
 
 fn consistent<T>(ctx: &Ctx, t: &ContinuationTable<T>, what: &str) {
     check_eq!(

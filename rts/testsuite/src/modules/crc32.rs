@@ -1,17 +1,11 @@
 //! CRC-32: standard check values, a bit-at-a-time reference on random data, independence from
 //! how the input is split, and detection of every single-bit error.
 
-use crate::check_eq;
-use crate::harness::Ctx;
+use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use rts::crc32::{self, Crc32, POLYNOMIAL};
 
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("check_values", check_values);
-    ctx.sub("reference", reference);
-    ctx.sub("split", split);
-    ctx.sub("single_bit_errors", single_bit_errors);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![check_values, reference, split, single_bit_errors];
 
 /// Bit-at-a-time CRC-32, the textbook definition.
 fn bitwise(bytes: &[u8]) -> u32 {
@@ -97,7 +91,7 @@ fn single_bit_errors(ctx: &Ctx) {
             data[bit / 8] ^= 1 << (bit % 8);
             let bad = crc32::checksum(&data);
             data[bit / 8] ^= 1 << (bit % 8);
-            crate::check!(
+            check!(
                 ctx,
                 bad != good,
                 "flipping bit {bit} of buffer #{i} left the CRC at {good:#010x}"

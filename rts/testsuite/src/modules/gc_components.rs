@@ -3,8 +3,7 @@
 //! barriers of the generational (old-to-young slots remembered) and incremental (SATB: the
 //! overwritten target is shaded) collectors.
 
-use crate::harness::Ctx;
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use alloc::vec::Vec;
 use rts::gc::generational::Generational;
 use rts::gc::incremental::{Incremental, IncrementalParams, Phase};
@@ -17,27 +16,16 @@ use rts::gc::{Collector, Progress};
 use rts::memory::HeapSizing;
 use rts::object::{self, Kind, KINDS};
 
-/// The sub-tests.
-pub const SUBTESTS: &[&str] = &[
-    "object_model",
-    "bitmap",
-    "mark_stack",
-    "remembered_set",
-    "partition_table",
-    "generational_barrier",
-    "satb_barrier",
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![
+    object_model,
+    bitmap,
+    mark_stack,
+    remembered_set,
+    partition_table,
+    generational_barrier,
+    satb_barrier
 ];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("object_model", object_model);
-    ctx.sub("bitmap", bitmap);
-    ctx.sub("mark_stack", mark_stack);
-    ctx.sub("remembered_set", remembered_set);
-    ctx.sub("partition_table", partition_table);
-    ctx.sub("generational_barrier", generational_barrier);
-    ctx.sub("satb_barrier", satb_barrier);
-}
 
 fn object_model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);

@@ -1,20 +1,19 @@
 //! LEB128 / SLEB128: known encodings, round trips of random values of every width, agreement
 //! with a 128-bit reference decoder on arbitrary byte strings, truncation and overflow.
 
-use crate::harness::{Ctx, Rng};
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::vec::Vec;
 use rts::leb128::{self, Leb128Error, Reader};
 
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("known_vectors", known_vectors);
-    ctx.sub("roundtrip", roundtrip);
-    ctx.sub("reference_decoder", reference_decoder);
-    ctx.sub("truncation", truncation);
-    ctx.sub("overflow", overflow);
-    ctx.sub("reader", reader);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![
+    known_vectors,
+    roundtrip,
+    reference_decoder,
+    truncation,
+    overflow,
+    reader
+];
 
 fn encode_u(v: u64) -> Vec<u8> {
     let mut out = Vec::new();

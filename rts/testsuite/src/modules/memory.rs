@@ -1,21 +1,20 @@
 //! Memory and allocation: disjoint zeroed allocations whose contents survive growth, page-granular
 //! amortized growth, clean failure at the limit, and heap sizing computed from live data.
 
-use crate::harness::Ctx;
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use alloc::vec::Vec;
 use rts::memory::{round_up_to_pages, BumpAllocator, HeapSizing, Memory, OutOfMemory, VecMemory};
 use rts::types::{Word, WASM_PAGE_WORDS};
 
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("allocations_survive_growth", allocations_survive_growth);
-    ctx.sub("growth_is_amortized", growth_is_amortized);
-    ctx.sub("limit", limit);
-    ctx.sub("reset", reset);
-    ctx.sub("page_rounding", page_rounding);
-    ctx.sub("sizing", sizing);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![
+    allocations_survive_growth,
+    growth_is_amortized,
+    limit,
+    reset,
+    page_rounding,
+    sizing
+];
 
 fn pattern(alloc_no: usize, i: usize) -> Word {
     (alloc_no as Word).wrapping_mul(0x9E37_79B9) ^ (i as Word) ^ 0x5A5A

@@ -9,16 +9,12 @@
 //! heap (objects moved, garbage left behind) is saved to stable memory, loaded into a fresh heap,
 //! checked exactly against the model, and saved again to the same bytes.
 
-use super::gc_random::{plans, run_rounds, Rounds};
-use super::persistence_small::{build, params, persist_and_check};
-use crate::harness::{Ctx, Rng};
+use crate::fixtures::{build, params, persist_and_check, run_rounds, Rounds, PLANS};
+use crate::harness::{check, tests, Ctx, Rng, SubTest};
 use crate::model;
 use alloc::format;
 use alloc::vec::Vec;
 use rts::types::Word;
-
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &["graph_20k"];
 
 /// The seed of the graph, whatever the module's seed.
 pub const SEED: u64 = 4711;
@@ -36,10 +32,8 @@ pub const UPGRADE_CYCLES: usize = 16;
 /// Collection rounds (each followed by mutation) between two upgrades.
 pub const ROUNDS_PER_CYCLE: usize = 2;
 
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("graph_20k", graph_20k);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![graph_20k];
 
 fn graph_20k(ctx: &Ctx) {
     let mut rng = Rng::derive(SEED, &[20_000]);
@@ -50,16 +44,15 @@ fn graph_20k(ctx: &Ctx) {
     let what = format!("20k graph ({p:?})");
     let (heap, roots) = build(ctx, &m, &what);
     let reachable = m.reachable().len();
-    crate::check!(
+    check!(
         ctx,
         reachable > OBJECTS / 2,
         "{what}: only {reachable} objects reachable"
     );
     persist_and_check(ctx, &m, rts::gc::Collector::words(&heap), &roots, &what);
     drop(heap);
-    let plans = plans();
     for cycle in 0..UPGRADE_CYCLES {
-        let plan = &plans[cycle % plans.len()];
+        let plan = &PLANS[cycle % PLANS.len()];
         let mut crng = Rng::derive(SEED, &[20_000, 1 + cycle as u64]);
         let mut gc = (plan.make)(&mut crng, m.objects.len());
         let what = format!("20k graph, upgrade cycle {cycle}, collector {}", plan.name);

@@ -5,10 +5,9 @@
 //! that must never panic and never produce an ill-formed heap, and the stable-memory side
 //! (save/load, too-small memories, page limits).
 
-use super::persistence_small::{build, params, BumpHeap};
-use crate::harness::Ctx;
+use crate::fixtures::{build, params, BumpHeap};
+use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use crate::model::{self, MObj, MVal, Model};
-use crate::{check, check_eq};
 use alloc::vec;
 use alloc::vec::Vec;
 use rts::crc32;
@@ -20,27 +19,16 @@ use rts::persistence::{self, PersistError};
 use rts::stable_mem::{StableMemError, StableMemory, PAGE_SIZE};
 use rts::types::{Word, WORD_SIZE};
 
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &[
-    "layout",
-    "reader_writer",
-    "bit_flips",
-    "truncations",
-    "malformed_bodies",
-    "mutated_bodies",
-    "stable_memory",
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![
+    layout,
+    reader_writer,
+    bit_flips,
+    truncations,
+    malformed_bodies,
+    mutated_bodies,
+    stable_memory
 ];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("layout", layout);
-    ctx.sub("reader_writer", reader_writer);
-    ctx.sub("bit_flips", bit_flips);
-    ctx.sub("truncations", truncations);
-    ctx.sub("malformed_bodies", malformed_bodies);
-    ctx.sub("mutated_bodies", mutated_bodies);
-    ctx.sub("stable_memory", stable_memory);
-}
 
 /// A heap with one object of each kind: an array [scalar 5, ptr blob, ptr self].
 fn tiny_heap() -> (Vec<Word>, Vec<Word>) {

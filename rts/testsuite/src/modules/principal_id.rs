@@ -4,29 +4,13 @@
 //! non-zero padding bits, impossible lengths, too long, too short; plus every single-character
 //! change of a valid text is rejected or decodes to different bytes.
 
-use crate::harness::Ctx;
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use alloc::string::String;
 use alloc::vec::Vec;
 use rts::principal_id::{self, PrincipalError, MAX_LEN};
 
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &[
-    "known",
-    "roundtrip",
-    "base32_reference",
-    "rejects",
-    "mutations",
-];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("known", known);
-    ctx.sub("roundtrip", roundtrip);
-    ctx.sub("base32_reference", base32_reference);
-    ctx.sub("rejects", rejects);
-    ctx.sub("mutations", mutations);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![known, roundtrip, base32_reference, rejects, mutations];
 
 fn known(ctx: &Ctx) {
     check_eq!(

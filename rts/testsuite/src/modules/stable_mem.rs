@@ -2,23 +2,13 @@
 //! model (including accesses across page boundaries), little-endian words, and out-of-bounds
 //! accesses (also at the edge of 64-bit offsets) that fail cleanly and change nothing.
 
-use crate::harness::Ctx;
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use alloc::vec;
 use alloc::vec::Vec;
 use rts::stable_mem::{StableMemError, StableMemory, PAGE_SIZE};
 
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &["grow", "page_limit", "model", "words_le", "bounds"];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("grow", grow);
-    ctx.sub("page_limit", page_limit);
-    ctx.sub("model", model);
-    ctx.sub("words_le", words_le);
-    ctx.sub("bounds", bounds);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![grow, page_limit, model, words_le, bounds];
 
 fn grow(ctx: &Ctx) {
     let mut m = StableMemory::new(1000);

@@ -3,23 +3,13 @@
 //! code point index (including out-of-range requests), and construction from bytes rejecting
 //! invalid UTF-8.
 
-use crate::harness::{Ctx, Rng};
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::string::String;
 use alloc::vec::Vec;
 use rts::text::{Text, MAX_DEPTH};
 
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &["basics", "concat_model", "deep_ropes", "compare", "slice"];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("basics", basics);
-    ctx.sub("concat_model", concat_model);
-    ctx.sub("deep_ropes", deep_ropes);
-    ctx.sub("compare", compare);
-    ctx.sub("slice", slice);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![basics, concat_model, deep_ropes, compare, slice];
 
 /// A short random string mixing 1- to 4-byte code points.
 fn piece(rng: &mut Rng) -> String {

@@ -3,26 +3,12 @@
 //! bytes checked against `core::str::from_utf8`, random byte strings against the same oracle,
 //! and decode/encode round trips of every code point class.
 
-use crate::harness::{Ctx, Rng};
-use crate::{check, check_eq};
+use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::vec::Vec;
 use rts::text::utf8::{self, Utf8Error, Utf8ErrorKind};
 
-/// The sub-tests, in order.
-pub const SUBTESTS: &[&str] = &[
-    "known",
-    "exhaustive_prefixes",
-    "random_vs_core",
-    "roundtrip",
-];
-
-/// Runs the module.
-pub fn run(ctx: &Ctx) {
-    ctx.sub("known", known);
-    ctx.sub("exhaustive_prefixes", exhaustive_prefixes);
-    ctx.sub("random_vs_core", random_vs_core);
-    ctx.sub("roundtrip", roundtrip);
-}
+/// The sub-tests, in order, named after their functions (the only place the names are written).
+pub const TESTS: &[SubTest] = tests![known, exhaustive_prefixes, random_vs_core, roundtrip];
 
 fn err(valid_up_to: usize, kind: Utf8ErrorKind) -> Result<(), Utf8Error> {
     Err(Utf8Error { valid_up_to, kind })

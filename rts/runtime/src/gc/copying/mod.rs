@@ -16,8 +16,7 @@ use crate::gc::sanity::check_dense;
 use crate::gc::{debug_verify, Collector, Constraints, Progress};
 use crate::memory::{Addr, HeapSizing, OutOfMemory};
 use crate::object::{
-    addr_of, fields_of_header, forwarding_header, init_object, is_forwarded, is_ptr, object_size,
-    ptr, Kind,
+    addr_of, fields_of_header, forwarding_header, is_forwarded, is_ptr, object_size, ptr, Kind,
 };
 use crate::types::Word;
 use alloc::string::String;
@@ -83,13 +82,11 @@ impl Collector for Copying {
     }
 
     fn alloc(&mut self, kind: Kind, aux: usize) -> Result<Addr, OutOfMemory> {
-        let a = self.from.alloc(kind.size(aux))?;
-        init_object(self.from.words_mut(), a, kind, aux);
-        Ok(a)
+        self.from.alloc_object(kind, aux)
     }
 
     fn init_word(&mut self, obj: Addr, offset: usize, value: Word) {
-        self.from.words_mut()[obj + offset] = value;
+        self.from.init_word(obj, offset, value);
     }
 
     fn write(&mut self, obj: Addr, offset: usize, value: Word) {
@@ -127,11 +124,7 @@ impl Collector for Copying {
     }
 
     fn for_each_object(&self, f: &mut dyn FnMut(Addr)) {
-        let mut a = 0;
-        while a < self.from.hp() {
-            f(a);
-            a += object_size(self.from.words(), a);
-        }
+        self.from.for_each_object(f);
     }
 
     fn verify(&self, roots: &[Word]) -> Result<(), String> {

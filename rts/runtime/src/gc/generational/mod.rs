@@ -8,13 +8,15 @@
 //! the roots and remembered slots) and promotes the survivors (`young_start = hp`). A *full*
 //! collection marks and compacts the whole space. A full collection runs when requested or when
 //! the old generation outgrows the threshold computed from its size after the last full one.
+//! Marking and compaction are the shared ones of [`crate::gc::common`].
 //!
 //! Invariants: between collections every old-to-young pointer is in a remembered slot; after a
 //! collection the young generation is empty, the remembered set and the bitmap are clear; after
 //! a full collection exactly the reachable objects remain.
 #![allow(clippy::needless_range_loop)] // scanned words are heap addresses, not just indices
 
-use crate::gc::markcompact::{compact_region, mark_region};
+use crate::gc::common::jonkers::compact_region;
+use crate::gc::common::mark::mark_region;
 use crate::gc::policy::bitmap::MarkBitmap;
 use crate::gc::policy::mark_stack::MarkStack;
 use crate::gc::policy::remset::RememberedSet;
@@ -22,7 +24,7 @@ use crate::gc::policy::space::Space;
 use crate::gc::sanity::check_dense;
 use crate::gc::{debug_verify, Collector, Constraints, Progress};
 use crate::memory::{Addr, HeapSizing, OutOfMemory};
-use crate::object::{addr_of, init_object, is_ptr, object_size, Kind};
+use crate::object::{addr_of, fields_of_header, is_ptr, object_size, Kind};
 use crate::types::Word;
 use alloc::format;
 use alloc::string::String;
@@ -134,13 +136,11 @@ impl Collector for Generational {
     }
 
     fn alloc(&mut self, kind: Kind, aux: usize) -> Result<Addr, OutOfMemory> {
-        let a = self.space.alloc(kind.size(aux))?;
-        init_object(self.space.words_mut(), a, kind, aux);
-        Ok(a)
+        self.space.alloc_object(kind, aux)
     }
 
     fn init_word(&mut self, obj: Addr, offset: usize, value: Word) {
-        self.space.words_mut()[obj + offset] = value;
+        self.space.init_word(obj, offset, value);
     }
 
     fn write(&mut self, obj: Addr, offset: usize, value: Word) {
@@ -173,11 +173,7 @@ impl Collector for Generational {
     }
 
     fn for_each_object(&self, f: &mut dyn FnMut(Addr)) {
-        let mut a = 0;
-        while a < self.space.hp() {
-            f(a);
-            a += object_size(self.space.words(), a);
-        }
+        self.space.for_each_object(f);
     }
 
     fn verify(&self, roots: &[Word]) -> Result<(), String> {
@@ -188,7 +184,7 @@ impl Collector for Generational {
         let words = self.space.words();
         let mut a = 0;
         while a < self.young_start {
-            let (s, e) = crate::object::fields_of_header(words[a]);
+            let (s, e) = fields_of_header(words[a]);
             for f in a + s..a + e {
                 let v = words[f];
                 if is_ptr(v) && addr_of(v) >= self.young_start && !self.remset.contains(f) {

@@ -16,6 +16,8 @@
 //! are resolved after each evacuation/update increment, so it never sees a stub. Garbage in
 //! partitions that were not evacuated stays (unmarked, never scanned) until its partition
 //! becomes sparse. Objects larger than a partition get consecutive partitions of their own.
+//! The partitions' words are one shared [`Space`]: the plan chooses where an object goes, the
+//! space initialises it and walks each partition.
 //!
 //! Invariants: between cycles the bitmap is clear, no partition is marked for evacuation and no
 //! reachable object is forwarded; during Evacuate and Update every reachable object is marked.
@@ -24,12 +26,12 @@
 use crate::gc::policy::bitmap::MarkBitmap;
 use crate::gc::policy::mark_stack::MarkStack;
 use crate::gc::policy::partitions::{PartitionTable, State};
+use crate::gc::policy::space::Space;
 use crate::gc::sanity::check_header;
 use crate::gc::{debug_verify, poison, Collector, Constraints, Progress};
-use crate::memory::{Addr, HeapSizing, Memory, OutOfMemory, VecMemory};
+use crate::memory::{Addr, HeapSizing, OutOfMemory};
 use crate::object::{
-    addr_of, fields_of_header, forwarding_header, init_object, is_forwarded, is_ptr, object_size,
-    ptr, Kind,
+    addr_of, fields_of_header, forwarding_header, is_forwarded, is_ptr, object_size, ptr, Kind,
 };
 use crate::types::Word;
 use alloc::format;
@@ -84,7 +86,8 @@ pub enum Phase {
 /// The incremental collector.
 #[derive(Debug)]
 pub struct Incremental {
-    mem: VecMemory,
+    /// The partitions' words: `[0, table.heap_words())`.
+    space: Space,
     table: PartitionTable,
     alloc_part: Option<usize>,
     bitmap: MarkBitmap,
@@ -101,7 +104,7 @@ impl Incremental {
     /// An empty heap.
     pub fn new(params: IncrementalParams) -> Self {
         Incremental {
-            mem: VecMemory::unlimited(),
+            space: Space::new(),
             table: PartitionTable::new(params.partition_words),
             alloc_part: None,
             bitmap: MarkBitmap::new(),
@@ -152,7 +155,7 @@ impl Incremental {
             part.top += size;
             a
         };
-        self.mem.grow_to(self.table.heap_words())?;
+        self.space.extend_to(self.table.heap_words())?;
         self.bitmap.ensure(self.table.heap_words());
         if in_cycle {
             self.bitmap.set(a);
@@ -169,7 +172,7 @@ impl Incremental {
             let a = addr_of(v);
             if self.bitmap.set(a) {
                 self.stack.push(a);
-                let size = object_size(self.mem.words(), a);
+                let size = object_size(self.space.words(), a);
                 let i = self.table.index_of(a);
                 self.table.get_mut(i).marked_words += size;
             }
@@ -190,13 +193,13 @@ impl Incremental {
             let Some(a) = self.stack.pop() else {
                 return true;
             };
-            let h = self.mem.words()[a];
+            let h = self.space.words()[a];
             let (s, e) = fields_of_header(h);
             for f in a + s..a + e {
-                let v = self.mem.words()[f];
+                let v = self.space.words()[f];
                 self.mark_value(v);
             }
-            *budget = budget.saturating_sub(object_size(self.mem.words(), a));
+            *budget = budget.saturating_sub(object_size(self.space.words(), a));
         }
         self.stack.is_empty()
     }
@@ -234,14 +237,14 @@ impl Incremental {
                 *budget -= 1;
                 continue;
             };
-            let size = object_size(self.mem.words(), a);
+            let size = object_size(self.space.words(), a);
             let n = match self.alloc_words(size) {
                 Ok(n) => n,
                 Err(e) => panic!("incremental evacuation: {e}"),
             };
-            self.mem.words_mut().copy_within(a..a + size, n);
-            self.mem.words_mut()[a] = forwarding_header(size);
-            self.mem.words_mut()[a + 1] = n;
+            self.space.words_mut().copy_within(a..a + size, n);
+            self.space.words_mut()[a] = forwarding_header(size);
+            self.space.words_mut()[a + 1] = n;
             self.cursor = a + size;
             *budget = budget.saturating_sub(size);
         }
@@ -270,14 +273,14 @@ impl Incremental {
                 *budget -= 1;
                 continue;
             };
-            let h = self.mem.words()[a];
+            let h = self.space.words()[a];
             let (s, e) = fields_of_header(h);
             for f in a + s..a + e {
-                let v = self.mem.words()[f];
+                let v = self.space.words()[f];
                 let r = self.resolve(v);
-                self.mem.words_mut()[f] = r;
+                self.space.words_mut()[f] = r;
             }
-            let size = object_size(self.mem.words(), a);
+            let size = object_size(self.space.words(), a);
             self.cursor = a + size;
             *budget = budget.saturating_sub(size);
         }
@@ -295,7 +298,7 @@ impl Incremental {
                     _ => self.table.end(i),
                 };
                 let start = self.table.start(i);
-                poison(&mut self.mem.words_mut()[start..end]);
+                poison(&mut self.space.words_mut()[start..end]);
                 self.table.free(i);
             } else {
                 live += part.marked_words;
@@ -310,18 +313,17 @@ impl Incremental {
 
     /// Every object start in address order (with forwarding stubs when `stubs`).
     fn walk(&self, stubs: bool, f: &mut dyn FnMut(Addr)) {
-        let words = self.mem.words();
+        let words = self.space.words();
         for i in 0..self.table.len() {
             let part = self.table.get(i);
             match part.state {
                 State::Normal => {
-                    let mut a = self.table.start(i);
-                    while a < part.top {
-                        if stubs || !is_forwarded(words[a]) {
-                            f(a);
-                        }
-                        a += object_size(words, a);
-                    }
+                    self.space
+                        .for_each_object_in(self.table.start(i), part.top, &mut |a| {
+                            if stubs || !is_forwarded(words[a]) {
+                                f(a);
+                            }
+                        })
                 }
                 State::LargeHead(_) => f(self.table.start(i)),
                 State::Free | State::LargeTail => {}
@@ -336,32 +338,32 @@ impl Collector for Incremental {
     }
 
     fn words(&self) -> &[Word] {
-        self.mem.words()
+        self.space.words()
     }
 
     fn alloc(&mut self, kind: Kind, aux: usize) -> Result<Addr, OutOfMemory> {
         let a = self.alloc_words(kind.size(aux))?;
-        init_object(self.mem.words_mut(), a, kind, aux);
+        self.space.init_object(a, kind, aux);
         Ok(a)
     }
 
     fn init_word(&mut self, obj: Addr, offset: usize, value: Word) {
-        self.mem.words_mut()[obj + offset] = value;
+        self.space.init_word(obj, offset, value);
     }
 
     fn write(&mut self, obj: Addr, offset: usize, value: Word) {
         let obj = addr_of(self.resolve(ptr(obj)));
         if self.phase == Phase::Mark {
-            let old = self.mem.words()[obj + offset];
+            let old = self.space.words()[obj + offset];
             self.mark_value(old);
         }
         let value = self.resolve(value);
-        self.mem.words_mut()[obj + offset] = value;
+        self.space.words_mut()[obj + offset] = value;
     }
 
     fn resolve(&self, value: Word) -> Word {
         if is_ptr(value) {
-            let words = self.mem.words();
+            let words = self.space.words();
             let a = addr_of(value);
             if is_forwarded(words[a]) {
                 return ptr(words[a + 1]);
@@ -405,7 +407,7 @@ impl Collector for Incremental {
     }
 
     fn verify(&self, roots: &[Word]) -> Result<(), String> {
-        let words = self.mem.words();
+        let words = self.space.words();
         let mut starts = MarkBitmap::new();
         starts.ensure(self.table.heap_words() + 1);
         let mut err = None;

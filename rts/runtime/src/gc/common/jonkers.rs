@@ -15,6 +15,9 @@
 //!
 //! Invariant: every slot is threaded exactly once, so each is rewritten exactly once; fields
 //! pointing outside the region are untouched. The region's mark bits are cleared.
+//!
+//! Used by the mark-compact plan (whole space) and the generational plan (young generation, or
+//! whole space), after [`super::mark::mark_region`] over the same region.
 
 use crate::gc::policy::bitmap::MarkBitmap;
 use crate::memory::Addr;
@@ -71,6 +74,10 @@ pub fn compact_region(
     roots: &mut [Word],
     extra_slots: &[Addr],
 ) -> Addr {
+    debug_assert!(
+        lo <= hi && hi <= words.len(),
+        "region [{lo}, {hi}) outside the heap"
+    );
     let root_base = words.len();
     for i in 0..roots.len() {
         thread(words, roots, root_base + i, lo, hi);
