@@ -25,8 +25,9 @@ builtins.derivation {
       done
       ${rtsShards}/bin/rts-shards report "$TMPDIR/results" \
         --junit "$out/junit.xml" --json "$out/summary.json" --svg "$out/gantt.svg"
+      # Hydra's product subtype is a word ([A-Za-z0-9_-]): report junit, report summary, report gantt.
       for f in junit.xml summary.json gantt.svg; do
-        echo "report $f $out/$f" >>"$out/nix-support/hydra-build-products"
+        echo "report ''${f%%.*} $out/$f" >>"$out/nix-support/hydra-build-products"
       done
     ''
   ];

@@ -1,5 +1,6 @@
 # One shard: one test export of one variant, run by wasmtime on the precompiled module. A raw
 # derivation whose only inputs are the module, wasmtime (and coreutils), the runner and the seed.
+# How to rerun it is printed by the runner from these inputs, so no message text is an input.
 {
   system,
   toolchain,
@@ -13,8 +14,6 @@
   export ? "test_${module}",
   maxMemory ? 4294967296,
   timeoutSeconds ? 900,
-  # How a user reruns this shard; the default checks pass `nix build .#checks.<name>`.
-  reproduce ? "nix build -L --impure --expr '(builtins.getFlake (toString ./.)).lib.${system}.shard { variant = \"${variant}\"; module = \"${module}\"; export = \"${export}\"; seed = ${toString seed}; maxMemory = ${toString maxMemory}; }'",
 }: let
   shard = "${variant}-${module}";
 in
@@ -29,7 +28,6 @@ in
       export
       maxMemory
       timeoutSeconds
-      reproduce
       ;
     builder = toolchain.bash;
     args = [./builder.sh ./run-shard.sh];

@@ -6,6 +6,8 @@
   rtsSrc,
   rustSrc,
   rtsVendor,
+  # The standard library for the variant's target (./sysroot.nix).
+  sysroot,
   name,
   variant,
   # Content-addressed output (experimental Nix feature ca-derivations): when a change to rts/
@@ -24,8 +26,12 @@ builtins.derivation ({
     FEATURES = builtins.concatStringsSep " " variant.features;
     WASMTIME_FLAGS = builtins.concatStringsSep " " variant.wasmtime_flags;
     RUST_LIB_SRC = "${rustSrc}/library";
+    SYSROOT = sysroot;
     CARGO_OFFLINE_SH = ./cargo-offline.sh;
-    VENDOR_DIRS = "${rustSrc}/vendor ${rtsVendor}";
+    WASM_BUILD_ENV_SH = ./wasm-build-env.sh;
+    PRECOMPILE_FLAGS_SH = ./precompile-flags.sh;
+    # The crates of rts/ only: the standard library's come prebuilt in the sysroot.
+    VENDOR_DIRS = "${rtsVendor}";
   }
   // (
     if contentAddressed

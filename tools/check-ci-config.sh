@@ -66,15 +66,21 @@ done
 
 # --- 1. actionlint and shellcheck -------------------------------------------------------------
 step "actionlint $ACTIONLINT_VERSION and shellcheck"
-if ! command -v shellcheck >/dev/null; then
-  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-    echo "installing shellcheck (Debian package)" >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null 2>&1 || {
-      apt-get update -qq
-      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
-    }
-  fi
+apt_missing=()
+for tool in shellcheck jq; do
+  command -v "$tool" >/dev/null || apt_missing+=("$tool")
+done
+if [ ${#apt_missing[@]} -gt 0 ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "installing ${apt_missing[*]} (Debian packages)" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null 2>&1 || {
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+  }
 fi
+command -v jq >/dev/null || {
+  echo "check-ci-config: jq is needed (Debian package jq)" >&2
+  exit 1
+}
 if command -v shellcheck >/dev/null; then
   if shellcheck -x "$self"; then ok "shellcheck $self"; else fail "shellcheck found problems in $self"; fi
 else
@@ -183,6 +189,7 @@ elif ! command -v "$NIX" >/dev/null; then
   skip_reason="'$NIX' not found"
 else
   use_nix=1
+  rts_nix_mode && rts_nix_flags
   if ! system=$("$NIX" eval --raw --impure --expr builtins.currentSystem); then
     fail "'$NIX eval' does not run (above): is Nix set up (tools/setup.sh)?"
     use_nix=0

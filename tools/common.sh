@@ -1,16 +1,23 @@
-# Shared by tools/suite.sh and tools/test.sh: the repository root, the tool paths, and the Nix
-# flags that replace nixpkgs by the host stand-in when nixpkgs cannot be fetched.
+# Shared by tools/suite.sh and tools/test.sh: the repository root, the tool paths, the choice of
+# nixpkgs (the locked one, or the strict stand-in) and the Nix flags that go with it.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 WASMTIME_PREFIX=${WASMTIME_PREFIX:-/opt/rts-shards/wasmtime}
 export PATH="$WASMTIME_PREFIX/bin:$PATH"
-
-# RTS_SHARDS_NIXPKGS=real uses the flake's locked nixpkgs (machines with the binary cache);
-# the default `host` builds from the tools tools/setup.sh installed.
-NIX_FLAGS=(--print-build-logs)
-if [ "${RTS_SHARDS_NIXPKGS:-host}" = host ]; then
-  NIX_FLAGS+=(--override-input nixpkgs "path:$ROOT/nix/hostpkgs")
-fi
+# shellcheck source=tools/nix-flags.sh
+source "$ROOT/tools/nix-flags.sh"
 
 step() { printf '\n=== %s\n' "$*" >&2; }
+
+# Picks the nixpkgs, installs the stand-in's tools when it is the one, and sets NIX_FLAGS.
+prepare_nix() {
+  rts_nix_mode
+  if [ "$NIX_MODE" = host ]; then
+    step "nixpkgs: the strict stand-in nix/hostpkgs ($NIX_MODE_WHY); set-up"
+    bash "$ROOT/tools/setup.sh"
+  else
+    step "nixpkgs: the locked nixpkgs ($NIX_MODE_WHY); nothing to install"
+  fi
+  rts_nix_flags
+}

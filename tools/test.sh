@@ -5,8 +5,11 @@
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
-step "set-up"
-bash tools/setup.sh
+prepare_nix
+if [ "$NIX_MODE" = real ]; then
+  step "set-up: the native tools for the tests outside Nix (wasmtime, Rust for wasm)"
+  bash tools/setup.sh
+fi
 
 step "tools: fmt, clippy, tests"
 (cd tools && cargo fmt --check && cargo clippy --all-targets --locked -- -D warnings && RTS_SHARDS_REQUIRE_WASMTIME=1 cargo test --locked)
@@ -41,7 +44,7 @@ fi
 rm -f "$check_log"
 
 step "Hydra jobs: the all-shards aggregate and the report (JUnit, JSON summary, SVG Gantt chart)"
-system=$(nix eval --raw --impure --expr builtins.currentSystem)
+system=$(nix eval "${NIX_OPTS[@]}" --raw --impure --expr builtins.currentSystem)
 report=$(mktemp -d)
 trap 'rm -rf "$report"' EXIT
 nix build "${NIX_FLAGS[@]}" ".#hydraJobs.all-shards.$system" ".#hydraJobs.report.$system" --out-link "$report/r"

@@ -1,0 +1,63 @@
+# The flags every Nix command of this project gets: sourced by tools/common.sh (NIX_OPTS,
+# NIX_FLAGS, NIX_MODE), or run to print them, one per line, for other programs
+# (`rts-shards bench`). One definition of which nixpkgs is used and how.
+#
+# RTS_SHARDS_NIXPKGS=real: the flake's locked nixpkgs, Nix as configured on this machine.
+# RTS_SHARDS_NIXPKGS=host: the strict stand-in nix/hostpkgs (tools/setup.sh installs its tools),
+#   with, for this command only, the sandbox on, the host files the stand-in links to visible
+#   in it (and nothing else of /usr/bin, /bin or /opt), and no substituters (none is reachable).
+# Unset: `real` when the locked nixpkgs can be fetched, else `host`.
+_rts_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# Chooses NIX_MODE (real or host) and says why in NIX_MODE_WHY.
+rts_nix_mode() {
+  local rev
+  case ${RTS_SHARDS_NIXPKGS:-} in
+    real | host)
+      NIX_MODE=$RTS_SHARDS_NIXPKGS
+      NIX_MODE_WHY="RTS_SHARDS_NIXPKGS=$RTS_SHARDS_NIXPKGS"
+      return
+      ;;
+    "") ;;
+    *)
+      echo "RTS_SHARDS_NIXPKGS must be real or host, not '$RTS_SHARDS_NIXPKGS'" >&2
+      return 2
+      ;;
+  esac
+  if ! command -v nix >/dev/null; then
+    NIX_MODE=host
+    NIX_MODE_WHY="no nix on PATH"
+    return
+  fi
+  rev=$(grep -o '"rev": *"[0-9a-f]*"' "$_rts_root/flake.lock" | head -n 1 | grep -o '[0-9a-f]\{40\}')
+  if timeout 120 nix --extra-experimental-features 'nix-command flakes' flake prefetch \
+    "github:NixOS/nixpkgs/$rev" >/dev/null 2>&1; then
+    NIX_MODE=real
+    NIX_MODE_WHY="the locked nixpkgs ($rev) can be fetched"
+  else
+    NIX_MODE=host
+    NIX_MODE_WHY="the locked nixpkgs ($rev) cannot be fetched from here"
+  fi
+}
+
+# Sets NIX_OPTS (options for any nix command) and NIX_FLAGS (NIX_OPTS plus the flake input
+# override and build logs) for NIX_MODE.
+rts_nix_flags() {
+  NIX_OPTS=(--extra-experimental-features 'nix-command flakes')
+  if [ "$NIX_MODE" = host ]; then
+    local paths
+    paths=$(nix eval "${NIX_OPTS[@]}" --raw "path:$_rts_root/nix/hostpkgs#sandboxPaths") || return 2
+    NIX_OPTS+=(--option sandbox true --option extra-sandbox-paths "$paths" --option substituters "")
+  fi
+  NIX_FLAGS=("${NIX_OPTS[@]}" --print-build-logs)
+  if [ "$NIX_MODE" = host ]; then
+    NIX_FLAGS+=(--override-input nixpkgs "path:$_rts_root/nix/hostpkgs")
+  fi
+}
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  set -euo pipefail
+  rts_nix_mode
+  rts_nix_flags
+  printf '%s\n' "${NIX_FLAGS[@]}"
+fi
