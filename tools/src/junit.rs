@@ -1,0 +1,91 @@
+//! JUnit XML of shard results: one test suite per variant, one test case per shard.
+
+use crate::result::{ShardResult, Status};
+use anyhow::{Context, Result};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Builds a JUnit XML report: one test suite per variant, one test case per shard (named by
+/// the shard name, class name = variant). `not_run` (variant, module) pairs are reported as
+/// skipped. `details` gives the text of a failure (reproduce command, stderr).
+pub fn junit_xml(
+    report_name: &str,
+    results: &[ShardResult],
+    not_run: &[(&str, &str)],
+    details: &dyn Fn(&ShardResult) -> Option<String>,
+) -> Result<String> {
+    let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
+    let mut sorted: Vec<&ShardResult> = results.iter().collect();
+    sorted.sort_by(|a, b| a.name.cmp(&b.name));
+    for r in sorted {
+        let status = match r.status {
+            Status::Pass => TestCaseStatus::success(),
+            Status::Fail | Status::Timeout => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let msg = match (r.status, r.exit_code) {
+                    (Status::Timeout, _) => format!("timed out after {:.2}s", r.wall_seconds),
+                    (_, Some(c)) => format!("exit code {c}"),
+                    _ => "killed by a signal".to_string(),
+                };
+                s.set_message(format!("{} (seed {}): {msg}", r.name, r.seed));
+                s.set_type(if r.status == Status::Timeout {
+                    "timeout"
+                } else {
+                    "failure"
+                });
+                if let Some(d) = details(r) {
+                    s.set_description(d);
+                }
+                s
+            }
+        };
+        let mut case = TestCase::new(r.name.as_str(), status);
+        case.set_classname(r.variant.as_str());
+        case.set_time(Duration::try_from_secs_f64(r.wall_seconds).unwrap_or_default());
+        suites
+            .entry(r.variant.as_str())
+            .or_insert_with(|| TestSuite::new(r.variant.as_str()))
+            .add_test_case(case);
+    }
+    for (variant, module) in not_run {
+        let mut case = TestCase::new(
+            crate::matrix::shard_name(variant, module),
+            TestCaseStatus::skipped(),
+        );
+        case.set_classname(*variant);
+        suites
+            .entry(variant)
+            .or_insert_with(|| TestSuite::new(*variant))
+            .add_test_case(case);
+    }
+    let mut report = Report::new(report_name);
+    report.add_test_suites(suites.into_values());
+    report.to_string().context("cannot serialize JUnit XML")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::tests::rec;
+
+    #[test]
+    fn junit_has_suites_per_variant_and_failures() {
+        let rs = [
+            rec("ni-a", Status::Pass, 0.0, 1.0),
+            rec("ni-b", Status::Fail, 0.0, 2.0),
+            rec("64-c", Status::Timeout, 0.0, 3.0),
+        ];
+        let xml = junit_xml("r", &rs, &[("inc", "d")], &|r| {
+            Some(format!("repro {}", r.name))
+        })
+        .unwrap();
+        assert!(xml.contains("<testsuite name=\"64\""), "{xml}");
+        assert!(xml.contains("<testsuite name=\"ni\" tests=\"2\""), "{xml}");
+        assert!(xml.contains("failures=\"1\""), "{xml}");
+        assert!(xml.contains("type=\"timeout\""), "{xml}");
+        assert!(xml.contains("repro ni-b"), "{xml}");
+        assert!(xml.contains("<skipped"), "{xml}");
+        assert!(xml.contains("ni-b (seed 1): exit code 134"), "{xml}");
+    }
+}
