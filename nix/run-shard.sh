@@ -9,6 +9,7 @@
 #   maxMemory timeoutSeconds          the caps; empty or unset: the defaults below
 #   system                            the Nix system, for the reproduce expression (optional)
 #   out                               where $out/log and $out/result.json go
+#   RTS_SHARD_WASMTIME                the wasmtime binary (default: wasmtime on PATH)
 #   RTS_SHARD_PRINT_COMMAND=1         print the wasmtime command (one shell-quoted line) and exit 0
 # On failure prints the test's output, then a block naming variant, module and seed with the
 # commands that reproduce it, and exits 1. Bad input exits 2.
@@ -40,7 +41,7 @@ timeoutSeconds=${timeoutSeconds:-$DEFAULT_TIMEOUT_SECONDS}
 [[ $timeoutSeconds =~ ^[0-9]+(\.[0-9]+)?$ && ! $timeoutSeconds =~ ^0+(\.0+)?$ ]] ||
   die "timeoutSeconds must be a positive number, got '$timeoutSeconds'"
 
-wasmtime=$(type -P wasmtime) || wasmtime=wasmtime
+wasmtime=${RTS_SHARD_WASMTIME:-$(type -P wasmtime || echo wasmtime)}
 # shellcheck disable=SC2206 # wasmtimeFlags is a word list
 cmd=("$wasmtime" run -C cache=n ${wasmtimeFlags:-} -W "max-memory-size=$maxMemory" -W trap-on-grow-failure=y
   --allow-precompiled --invoke "$export" "$cwasm" "$seed")
@@ -61,8 +62,14 @@ measure=()
 gnu_time=$(type -P time) && measure=("$gnu_time" -f '%M' -o "$scratch/maxrss")
 
 start=$(date +%s.%N)
-timeout --kill-after=10 "$timeoutSeconds" "${measure[@]}" "${cmd[@]}" >"$scratch/log" 2>&1
+# In the background so that a TERM or INT (rts-shards on Ctrl-C) reaches the test: `timeout`
+# leads its own process group, which the trap signals before this script ends.
+timeout --kill-after=10 "$timeoutSeconds" "${measure[@]}" "${cmd[@]}" >"$scratch/log" 2>&1 &
+runner=$!
+trap 'kill -TERM -- "-$runner" 2>/dev/null || kill -TERM "$runner" 2>/dev/null; exit 143' TERM INT
+wait "$runner"
 status=$?
+trap 'exit 143' TERM INT
 finish=$(date +%s.%N)
 elapsed=$((${finish/./} - ${start/./})) # nanoseconds
 wall=$(printf '%d.%03d' $((elapsed / 1000000000)) $((elapsed / 1000000 % 1000)))

@@ -235,20 +235,54 @@ mod tests {
     }
 
     #[test]
-    fn svg_draws_bars_lanes_and_escapes() {
+    fn svg_parses_with_bars_lanes_and_escaped_names() {
         let rs = [
             rec("ni-a", Status::Pass, 0.0, 10.0),
             rec("ni-b<x>", Status::Fail, 0.0, 5.0),
             rec("ni-c", Status::Pass, 5.0, 6.0),
         ];
         let svg = gantt_svg(&rs);
-        assert!(svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
-        assert!(svg.ends_with("</svg>\n"));
-        assert_eq!(svg.matches("<g><title>").count(), 3);
-        assert!(svg.contains("ni-b&lt;x&gt;"));
-        assert!(!svg.contains("ni-b<x>"));
-        assert!(svg.contains(">lane 2<") && !svg.contains(">lane 3<"));
-        assert!(svg.contains(">10s<"));
-        assert!(svg.contains("#e53935"));
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "svg");
+        assert_eq!(
+            root.tag_name().namespace(),
+            Some("http://www.w3.org/2000/svg")
+        );
+        let bars: Vec<roxmltree::Node> = root.children().filter(|n| n.has_tag_name("g")).collect();
+        assert_eq!(bars.len(), 3);
+        let title = |g: &roxmltree::Node| {
+            g.children()
+                .find(|n| n.has_tag_name("title"))
+                .and_then(|t| t.text())
+                .unwrap()
+                .to_string()
+        };
+        // Sorted by name; the name with markup characters comes back intact.
+        assert!(
+            title(&bars[1]).starts_with("ni-b<x>: Fail, 5.00s"),
+            "{}",
+            title(&bars[1])
+        );
+        fn rect<'a, 'i>(g: &roxmltree::Node<'a, 'i>) -> roxmltree::Node<'a, 'i> {
+            g.children().find(|n| n.has_tag_name("rect")).unwrap()
+        }
+        assert_eq!(rect(&bars[1]).attribute("fill"), Some("#e53935"));
+        // ni-a spans the whole chart (1000 units from x=70); ni-c starts half-way.
+        assert_eq!(rect(&bars[0]).attribute("x"), Some("70.0"));
+        assert_eq!(rect(&bars[0]).attribute("width"), Some("1000.0"));
+        assert_eq!(rect(&bars[2]).attribute("x"), Some("570.0"));
+        // Two lanes: ni-a on the first, ni-b then ni-c on the second.
+        let y = |g: &roxmltree::Node| rect(g).attribute("y").unwrap().to_string();
+        assert_eq!(y(&bars[1]), y(&bars[2]));
+        assert_ne!(y(&bars[0]), y(&bars[1]));
+        let texts: Vec<&str> = root
+            .descendants()
+            .filter(|n| n.has_tag_name("text"))
+            .filter_map(|n| n.text())
+            .collect();
+        assert!(texts.contains(&"lane 2") && !texts.contains(&"lane 3"));
+        assert!(texts.contains(&"10s") && texts.contains(&"0s"));
+        assert!(texts.contains(&"rts shards: 2 passed, 1 failed, 0 timed out"));
     }
 }

@@ -80,12 +80,48 @@ mod tests {
             Some(format!("repro {}", r.name))
         })
         .unwrap();
-        assert!(xml.contains("<testsuite name=\"64\""), "{xml}");
-        assert!(xml.contains("<testsuite name=\"ni\" tests=\"2\""), "{xml}");
-        assert!(xml.contains("failures=\"1\""), "{xml}");
-        assert!(xml.contains("type=\"timeout\""), "{xml}");
-        assert!(xml.contains("repro ni-b"), "{xml}");
-        assert!(xml.contains("<skipped"), "{xml}");
-        assert!(xml.contains("ni-b (seed 1): exit code 134"), "{xml}");
+        let doc = roxmltree::Document::parse(&xml).unwrap();
+        let root = doc.root_element();
+        assert_eq!(root.tag_name().name(), "testsuites");
+        assert_eq!(root.attribute("name"), Some("r"));
+        assert_eq!(root.attribute("tests"), Some("4"));
+        assert_eq!(root.attribute("failures"), Some("2"));
+        let suites: Vec<roxmltree::Node> = root
+            .children()
+            .filter(|n| n.has_tag_name("testsuite"))
+            .collect();
+        let names: Vec<&str> = suites.iter().filter_map(|s| s.attribute("name")).collect();
+        assert_eq!(names, ["64", "inc", "ni"]);
+        let ni = suites[2];
+        assert_eq!(ni.attribute("tests"), Some("2"));
+        assert_eq!(ni.attribute("failures"), Some("1"));
+        fn case<'a, 'i>(suite: roxmltree::Node<'a, 'i>, name: &str) -> roxmltree::Node<'a, 'i> {
+            suite
+                .children()
+                .find(|c| c.has_tag_name("testcase") && c.attribute("name") == Some(name))
+                .unwrap()
+        }
+        let failure = case(ni, "ni-b")
+            .children()
+            .find(|c| c.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(
+            failure.attribute("message"),
+            Some("ni-b (seed 1): exit code 134")
+        );
+        assert_eq!(failure.attribute("type"), Some("failure"));
+        assert_eq!(failure.text(), Some("repro ni-b"));
+        assert_eq!(case(ni, "ni-a").attribute("classname"), Some("ni"));
+        assert_eq!(case(ni, "ni-a").attribute("time"), Some("1.000"));
+        let timeout = case(suites[0], "64-c")
+            .children()
+            .find(|c| c.has_tag_name("failure"))
+            .unwrap();
+        assert_eq!(timeout.attribute("type"), Some("timeout"));
+        assert!(
+            case(suites[1], "inc-d")
+                .children()
+                .any(|c| c.has_tag_name("skipped"))
+        );
     }
 }

@@ -77,11 +77,11 @@ pub fn env(spec: &ShardSpec, out: Option<&Path>) -> Vec<(String, Option<OsString
     e
 }
 
-/// The script and the PATH it runs with (the chosen wasmtime first).
+/// The script and the wasmtime binary it runs.
 #[derive(Debug, Clone)]
 pub struct Runner {
     pub script: PathBuf,
-    path: OsString,
+    wasmtime: PathBuf,
 }
 
 /// A finished shard run.
@@ -97,7 +97,7 @@ pub struct Ran {
 }
 
 impl Runner {
-    /// Finds the script (see the module doc) and puts `wasmtime`'s directory first on PATH.
+    /// Finds the script (see the module doc); it will run `wasmtime`.
     pub fn new(root: &Path, wasmtime: &Path) -> Result<Runner> {
         let script = match std::env::var_os(SCRIPT_ENV) {
             Some(p) => PathBuf::from(p),
@@ -109,23 +109,20 @@ impl Runner {
                 script.display()
             );
         }
-        let mut dirs: Vec<PathBuf> = wasmtime
-            .parent()
-            .map(Path::to_path_buf)
-            .into_iter()
-            .collect();
-        if let Some(p) = std::env::var_os("PATH") {
-            dirs.extend(std::env::split_paths(&p));
-        }
-        let path = std::env::join_paths(dirs).context("PATH holds a ':' in a directory name")?;
-        Ok(Runner { script, path })
+        Ok(Runner {
+            script,
+            wasmtime: wasmtime.to_path_buf(),
+        })
     }
 
-    fn with_path(
+    fn with_wasmtime(
         &self,
         mut env: Vec<(String, Option<OsString>)>,
     ) -> Vec<(String, Option<OsString>)> {
-        env.push(("PATH".to_string(), Some(self.path.clone())));
+        env.push((
+            "RTS_SHARD_WASMTIME".to_string(),
+            Some(self.wasmtime.as_os_str().to_owned()),
+        ));
         env
     }
 
@@ -133,7 +130,7 @@ impl Runner {
     pub fn command_line(&self, spec: &ShardSpec) -> Result<String> {
         let mut cmd = Command::new("bash");
         cmd.arg(&self.script).stdin(Stdio::null());
-        for (k, v) in self.with_path(env(spec, None)) {
+        for (k, v) in self.with_wasmtime(env(spec, None)) {
             match v {
                 Some(v) => cmd.env(k, v),
                 None => cmd.env_remove(k),
@@ -165,7 +162,7 @@ impl Runner {
         let outcome = process::execute(&Spec {
             program: "bash".into(),
             args: vec![self.script.as_os_str().to_owned()],
-            env: self.with_path(env(spec, Some(out))),
+            env: self.with_wasmtime(env(spec, Some(out))),
             output: runner_log.clone(),
             deadline,
         })?;

@@ -260,13 +260,56 @@ mod tests {
         assert_eq!(v["64"].wasmtime_flags, ["-W", "memory64=y"]);
     }
 
+    /// The committed `nix/variants.json`, or the file named by `RTS_SHARDS_VARIANTS_FILE` (for
+    /// builds that see only `tools/`).
+    pub fn committed_variants_file() -> PathBuf {
+        std::env::var_os("RTS_SHARDS_VARIANTS_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../nix/variants.json"))
+    }
+
     #[test]
     fn parses_the_committed_file() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nix/variants.json");
-        if p.exists() {
-            let v = load(&p).unwrap();
-            assert!(v.contains_key("ni"));
+        let p = committed_variants_file();
+        assert!(
+            p.is_file(),
+            "{} is missing (set RTS_SHARDS_VARIANTS_FILE where the repository is not around)",
+            p.display()
+        );
+        let v = load(&p).unwrap();
+        for name in ["ni", "inc", "64"] {
+            assert!(v.contains_key(name), "{name} missing from {}", p.display());
         }
+        assert!(v["64"].wasmtime_flags.contains(&"memory64=y".to_string()));
+    }
+
+    #[test]
+    fn a_cwasm_older_than_its_wasm_is_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        let wasm = d.path().join(WASM_FILE);
+        let cwasm = wasm.with_extension("cwasm");
+        std::fs::write(&wasm, b"").unwrap();
+        std::fs::write(&cwasm, b"").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&cwasm)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let e = format!("{:#}", built_from_wasm("ni", &wasm).unwrap_err());
+        assert!(
+            e.contains("is older than") && e.contains("Rebuild it"),
+            "{e}"
+        );
+        // Once the .cwasm is newer again it is used.
+        std::fs::File::options()
+            .write(true)
+            .open(&cwasm)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(1))
+            .unwrap();
+        assert!(built_from_wasm("ni", &wasm).unwrap().cwasm.is_some());
     }
 
     #[test]
