@@ -453,7 +453,7 @@ fn run_input_errors_exit_2() {
         (vec!["--timeout", "0"], "positive number of seconds"),
         (vec!["--timeout", "1e20"], "one week"),
         (vec!["--timeout", "NaN"], "positive number of seconds"),
-        (vec!["--timeout", "-5"], "positive number of seconds"),
+        (vec!["--timeout=-5"], "positive number of seconds"),
         (vec!["--timeout", "inf"], "positive number of seconds"),
         (vec!["--jobs", "0"], "--jobs must be at least 1"),
         (vec!["--json", "nodir/o.json"], "does not exist"),
@@ -551,7 +551,7 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
             let mut cmd = std::process::Command::new("bash");
             cmd.arg(&script)
                 .env("RTS_SHARD_PRINT_COMMAND", "1")
-                .env("RTS_SHARD_WASMTIME", wasmtime)
+                .env("RTS_SHARD_WASMTIME", std::fs::canonicalize(wasmtime).unwrap())
                 .env_remove("maxMemory")
                 .env_remove("timeoutSeconds");
             nix_shard_env(&mut cmd, name, variant, &flags, &cwasm);
