@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Runs one shard: one test export of one precompiled variant under wasmtime, with a time and
 # memory cap. The one definition of a shard run: the builder of every shard derivation, and what
 # `rts-shards run` executes for each shard, with the same variables.

@@ -210,4 +210,23 @@ mod tests {
         // Nothing is left behind by the probe.
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
     }
+
+    #[test]
+    fn one_failed_output_does_not_stop_the_others() {
+        let d = tempfile::tempdir().unwrap();
+        let blocked = d.path().join("blocked.xml");
+        std::fs::create_dir(&blocked).unwrap();
+        std::fs::write(blocked.join("f"), b"").unwrap();
+        let (a, b) = (d.path().join("a.json"), d.path().join("b.svg"));
+        let ok = write_outputs(vec![
+            (a.as_path(), Ok(b"a".to_vec())),
+            (blocked.as_path(), Ok(b"x".to_vec())),
+            (b.as_path(), Err(anyhow::anyhow!("cannot render"))),
+            (d.path().join("c").as_path(), Ok(b"c".to_vec())),
+        ]);
+        assert!(!ok);
+        assert_eq!(std::fs::read(&a).unwrap(), b"a");
+        assert!(!b.exists());
+        assert_eq!(std::fs::read(d.path().join("c")).unwrap(), b"c");
+    }
 }

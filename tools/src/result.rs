@@ -241,7 +241,7 @@ pub mod tests {
         let mut r = rec("ni-a", Status::Pass, 0.0, 1.0);
         r.wall_seconds = f64::NAN;
         assert!(r.check().is_err());
-        let (good, bad) = load_all(&[p.clone()]);
+        let (good, bad) = load_all(std::slice::from_ref(&p));
         assert!(good.is_empty());
         assert_eq!(bad[0].path, p);
     }

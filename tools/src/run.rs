@@ -380,25 +380,39 @@ fn progress_line(f: &Finished) -> String {
     )
 }
 
+/// The directory of the shards' directories: `--log-dir`, else a temporary one (returned too,
+/// so that dropping it removes it).
+fn log_dir(c: &RunConfig) -> Result<(Option<TempDir>, PathBuf)> {
+    match &c.log_dir {
+        Some(d) => {
+            std::fs::create_dir_all(d)
+                .with_context(|| format!("cannot create log directory {}", d.display()))?;
+            Ok((None, std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())))
+        }
+        None => {
+            let t = TempDir::new("run")?;
+            let p = t.path().to_path_buf();
+            Ok((Some(t), p))
+        }
+    }
+}
+
+/// Prints the summary where the configuration says.
+fn print_summary(c: &RunConfig, text: &str) {
+    if c.summary_to_stderr {
+        eprint!("{text}");
+    } else {
+        print!("{text}");
+    }
+}
+
 /// Runs the shards of a configuration and prints the summary. Ctrl-C ends it early with
 /// `interrupted` set.
 pub fn execute(c: &RunConfig) -> Result<RunOutcome> {
     let runner = Runner::new(&c.root, &c.wasmtime)?;
     let version = wasmtime::version(&c.wasmtime)?;
     let shards = select_shards(c)?;
-    let mut temp = match &c.log_dir {
-        Some(_) => None,
-        None => Some(TempDir::new("run")?),
-    };
-    let log_dir = match (&c.log_dir, &temp) {
-        (Some(d), _) => {
-            std::fs::create_dir_all(d)
-                .with_context(|| format!("cannot create log directory {}", d.display()))?;
-            std::fs::canonicalize(d).unwrap_or_else(|_| d.clone())
-        }
-        (None, Some(t)) => t.path().to_path_buf(),
-        (None, None) => unreachable!("a temporary directory exists without --log-dir"),
-    };
+    let (mut temp, log_dir) = log_dir(c)?;
     let built: BTreeMap<&str, &Built> = c.built.iter().map(|b| (b.variant.as_str(), b)).collect();
     let progress = Progress::new(shards.len());
     let (mut finished, mut interrupted, mut running) = (Vec::new(), Vec::new(), Vec::new());
@@ -451,12 +465,7 @@ pub fn execute(c: &RunConfig) -> Result<RunOutcome> {
         wall: start.elapsed().as_secs_f64(),
         jobs: c.jobs,
     };
-    let text = summary::summary(&finished, &counts);
-    if c.summary_to_stderr {
-        eprint!("{text}");
-    } else {
-        print!("{text}");
-    }
+    print_summary(c, &summary::summary(&finished, &counts));
     let interrupted = process::interrupted();
     if let Some(t) = temp.as_mut() {
         keep_failures(t, &finished, interrupted);

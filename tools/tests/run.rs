@@ -551,7 +551,10 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
             let mut cmd = std::process::Command::new("bash");
             cmd.arg(&script)
                 .env("RTS_SHARD_PRINT_COMMAND", "1")
-                .env("RTS_SHARD_WASMTIME", std::fs::canonicalize(wasmtime).unwrap())
+                .env(
+                    "RTS_SHARD_WASMTIME",
+                    std::fs::canonicalize(wasmtime).unwrap(),
+                )
                 .env_remove("maxMemory")
                 .env_remove("timeoutSeconds");
             nix_shard_env(&mut cmd, name, variant, &flags, &cwasm);

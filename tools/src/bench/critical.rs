@@ -1,7 +1,7 @@
 //! Step 7 of `bench`: the critical path. The longest shard's share of the total work W, and
 //! LPT makespans (plan's simulation of step 1's times) against the lower bound max(longest, W/N).
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::doc::PlanRow;
 use super::metrics::{Metric, PERCENT, SECONDS, TIMES, Target, ratio};
 use crate::plan;

@@ -1,9 +1,9 @@
 //! Steps 1 and 2 of `bench`: the variants (built by Nix, given, or built from source), then
 //! every shard with 1 job (the total work W) and with N jobs, through `run`'s machinery.
 
+use super::ctx::{Args, Ctx};
 use super::metrics::{Metric, PERCENT, SECONDS, efficiency};
 use super::nix::{self, Nix, build_json_out_paths, progress, store_path_named, timed};
-use super::{Args, Ctx};
 use crate::matrix::{self, DEFAULT_SEED, Shard};
 use crate::result::{ShardResult, Status};
 use crate::run::{self, RunConfig, RunOutcome};

@@ -1,7 +1,7 @@
 //! Steps 3 and 4 of `bench`: Nix cold (the shard outputs deleted, `nix flake check` timed) and
 //! the warm no-op flake check after it.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::local::matrix_shards;
 use super::metrics::{Metric, PERCENT, SECONDS, Target, efficiency, ratio};
 use super::nix::{Nix, extra_note, progress};
@@ -118,16 +118,43 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
     } else {
         format!(" ({} rebuilt)", paths.len())
     };
+    let cold = Cold {
+        wall,
+        shards: paths.len(),
+        work: work_cold,
+        work_nix: w_nix,
+        rebuilt_note,
+    };
+    for m in cold_metrics(c, &cold) {
+        c.table.push(m);
+    }
+    Ok(())
+}
+
+/// What the cold flake check measured.
+struct Cold {
+    wall: f64,
+    /// Shards rebuilt.
+    shards: usize,
+    /// W of the rebuilt shards (from step 1), and W_nix (their own result.json times).
+    work: Option<f64>,
+    work_nix: f64,
+    rebuilt_note: String,
+}
+
+/// The figures of step 3.
+fn cold_metrics(c: &Ctx, cold: &Cold) -> Vec<Metric> {
+    let (jobs, wall) = (c.jobs, cold.wall);
     let variants_label = if c.args.cold_variants {
         "variant builds, cold (step 1's nix build)"
     } else {
         "variant builds (step 1's nix build; --cold-variants)"
     };
-    for m in [
+    vec![
         Metric::new(
             3,
             "nix_cold.wall_seconds",
-            &format!("Nix cold wall, {} shards, --max-jobs {jobs}", paths.len()),
+            &format!("Nix cold wall, {} shards, --max-jobs {jobs}", cold.shards),
             Some(wall),
             SECONDS,
             None,
@@ -135,8 +162,8 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
         Metric::new(
             3,
             "nix_cold.efficiency_w",
-            &format!("Nix cold efficiency W/(wall x {jobs}){rebuilt_note}"),
-            work_cold.and_then(|w| efficiency(w, wall, jobs)),
+            &format!("Nix cold efficiency W/(wall x {jobs}){}", cold.rebuilt_note),
+            cold.work.and_then(|w| efficiency(w, wall, jobs)),
             PERCENT,
             None,
         ),
@@ -144,7 +171,7 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
             3,
             "nix_cold.work_nix_seconds",
             "W_nix (sum of the shards' result.json times)",
-            Some(w_nix),
+            Some(cold.work_nix),
             SECONDS,
             None,
         ),
@@ -152,7 +179,7 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
             3,
             "nix_cold.efficiency_w_nix",
             &format!("Nix cold efficiency W_nix/(wall x {jobs})"),
-            efficiency(w_nix, wall, jobs),
+            efficiency(cold.work_nix, wall, jobs),
             PERCENT,
             None,
         ),
@@ -164,10 +191,7 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
             SECONDS,
             None,
         ),
-    ] {
-        c.table.push(m);
-    }
-    Ok(())
+    ]
 }
 
 /// Step 4: the same flake check again; its wall as a fraction of the cold wall.

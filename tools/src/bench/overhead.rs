@@ -2,7 +2,7 @@
 //! (b) on the `.wasm` (compiled on every run), each run as a shard runs (nix/run-shard.sh, its
 //! own measured wall); (c) fresh probe shard derivations built by one `nix build`.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::metrics::{MILLIS, Metric, TIMES, Target, mean_ms, ratio};
 use super::nix::{Nix, build_json_out_paths, probe_expr, progress, timed, unix_nanos};
 use crate::matrix::Shard;

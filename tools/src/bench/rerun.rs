@@ -1,7 +1,7 @@
 //! Step 6 of `bench`: rerun sets. In a temporary copy of the tracked files, each probe file
 //! gets a comment appended, and the shard checks whose drvPath changes are counted.
 
-use super::Ctx;
+use super::ctx::Ctx;
 use super::doc::RerunSet;
 use super::local::matrix_shards;
 use super::metrics::{Metric, SHARDS, Target};
