@@ -581,15 +581,10 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
 #[test]
 fn run_rejects_a_cwasm_older_than_its_wasm() {
     let f = Fixture::new();
-    let cwasm = f.wasm("ni").with_extension("cwasm");
-    std::fs::write(&cwasm, b"").unwrap();
-    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-    std::fs::File::options()
-        .write(true)
-        .open(&cwasm)
-        .unwrap()
-        .set_modified(old)
-        .unwrap();
+    // A .cwasm, then a newer build of the .wasm beside it.
+    std::fs::write(f.wasm("ni").with_extension("cwasm"), b"").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    f.add_variant("ni", false);
     let o = run(&f, Path::new("/bin/true"), &["--variant", "ni"]);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("is older than"), "{}", stderr(&o));

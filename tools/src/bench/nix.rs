@@ -255,16 +255,16 @@ pub fn extra_note(extra: &[String]) -> Option<String> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn map(v: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pub(in crate::bench) fn map(v: &[(&str, &str)]) -> BTreeMap<String, String> {
         v.iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
             .collect()
     }
 
-    fn names(v: &[&str]) -> Vec<String> {
+    pub(in crate::bench) fn names(v: &[&str]) -> Vec<String> {
         v.iter().map(|s| s.to_string()).collect()
     }
 

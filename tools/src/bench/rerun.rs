@@ -185,17 +185,8 @@ pub(super) fn run(c: &mut Ctx) -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::nix::tests::{map, names};
     use super::*;
-
-    fn map(v: &[(&str, &str)]) -> BTreeMap<String, String> {
-        v.iter()
-            .map(|(a, b)| (a.to_string(), b.to_string()))
-            .collect()
-    }
-
-    fn names(v: &[&str]) -> Vec<String> {
-        v.iter().map(|s| s.to_string()).collect()
-    }
 
     #[test]
     fn rerun_set_diffs_two_maps() {

@@ -46,31 +46,28 @@ pub const VARIANTS_JSON: &str = r#"{
 
 pub const VARIANT_NAMES: [&str; 3] = ["64", "inc", "ni"];
 
-/// The shard runner of the repository (nix/run-shard.sh), or the file named by
-/// `RTS_SHARDS_RUN_SHARD` where only `tools/` is around (the Nix check).
-pub fn run_shard_script() -> PathBuf {
-    let p = std::env::var_os("RTS_SHARDS_RUN_SHARD")
+/// A file of the repository at `rel` (from tools/), or the file named by the environment
+/// variable `var` where only `tools/` is around (the Nix check). Missing is a failure.
+fn repo_file(var: &str, rel: &str) -> PathBuf {
+    let p = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../nix/run-shard.sh"));
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(rel));
     assert!(
         p.is_file(),
-        "{} is missing (set RTS_SHARDS_RUN_SHARD where the repository is not around)",
+        "{} is missing (set {var} where the repository is not around)",
         p.display()
     );
     p
 }
 
-/// The committed nix/variants.json, or the file named by `RTS_SHARDS_VARIANTS_FILE`.
+/// The shard runner, nix/run-shard.sh (or `RTS_SHARDS_RUN_SHARD`).
+pub fn run_shard_script() -> PathBuf {
+    repo_file("RTS_SHARDS_RUN_SHARD", "../nix/run-shard.sh")
+}
+
+/// The committed nix/variants.json (or `RTS_SHARDS_VARIANTS_FILE`).
 pub fn committed_variants_file() -> PathBuf {
-    let p = std::env::var_os("RTS_SHARDS_VARIANTS_FILE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../nix/variants.json"));
-    assert!(
-        p.is_file(),
-        "{} is missing (set RTS_SHARDS_VARIANTS_FILE where the repository is not around)",
-        p.display()
-    );
-    p
+    repo_file("RTS_SHARDS_VARIANTS_FILE", "../nix/variants.json")
 }
 
 /// A temporary "repository": nix/variants.json, nix/run-shard.sh and
