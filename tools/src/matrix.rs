@@ -188,6 +188,9 @@ pub fn command(args: Args) -> Result<ExitCode> {
     let out = args
         .out
         .unwrap_or_else(|| root.join("nix").join("shards.json"));
+    if !args.check {
+        crate::cli::check_outputs([&out])?;
+    }
     let vs = variants::load(&variants_path)?;
     let all = variants::select(&vs, &[])?;
     let built = variants::resolve_built(&vs, &all, args.built.as_deref(), &args.wasm)?;
