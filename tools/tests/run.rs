@@ -524,7 +524,8 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
         // Nix runs the precompiled module; its bytes do not matter to a dry run.
         std::fs::write(f.wasm(v).with_extension("cwasm"), b"").unwrap();
     }
-    let wasmtime = "/bin/true"; // never run: --print-commands is the script's dry run
+    // Never run: --print-commands is the script's dry run. Any existing file will do.
+    let wasmtime = env!("CARGO_BIN_EXE_rts-shards");
     let o = f.run(&[
         "run",
         "--built",
@@ -585,7 +586,12 @@ fn run_rejects_a_cwasm_older_than_its_wasm() {
     std::fs::write(f.wasm("ni").with_extension("cwasm"), b"").unwrap();
     std::thread::sleep(std::time::Duration::from_millis(20));
     f.add_variant("ni", false);
-    let o = run(&f, Path::new("/bin/true"), &["--variant", "ni"]);
+    // Never run: the stale module is found first.
+    let o = run(
+        &f,
+        Path::new(env!("CARGO_BIN_EXE_rts-shards")),
+        &["--variant", "ni"],
+    );
     assert_code(&o, 2);
     assert!(stderr(&o).contains("is older than"), "{}", stderr(&o));
 }
