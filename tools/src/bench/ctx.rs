@@ -26,8 +26,9 @@ const DEFAULT_PROBE_VARIANT: &str = "inc";
         apart: step 1's build time, or with --cold-variants their rebuild after deleting them.\n  \
         4 Nix warm no-op: the same flake check again; its wall as a fraction of the cold wall \
         (target <= 5%).\n  \
-        5 per-shard overhead: (a) `wasmtime run -C cache=n --allow-precompiled --invoke \
-        probe_empty <cwasm> 0` --repeat K times, mean; (b) the same on the .wasm, compiled on \
+        5 per-shard overhead: (a) probe_empty run as a shard runs it (nix/run-shard.sh, \
+        `wasmtime run -C cache=n ... --allow-precompiled --invoke probe_empty <cwasm> 0`) \
+        --repeat K times, mean of the times it measures; (b) the same on the .wasm, compiled on \
         every run, and the ratio b/a (target >= 5x); (c) K fresh shard derivations of \
         probe_empty (seeds from the clock, never cached) built by one \
         `nix build --impure --expr '[ ... ]' --max-jobs N`: wall/K (target <= 50 ms). One \

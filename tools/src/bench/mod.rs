@@ -8,13 +8,12 @@
 //! 3. Nix cold: the shard outputs deleted from the store, `nix flake check --max-jobs N`;
 //!    efficiency W / (wall x N) and W_nix / (wall x N), W_nix being the shards' own times;
 //! 4. Nix warm no-op: the same command again, as a fraction of the cold wall;
-//! 5. per-shard overhead: `wasmtime run` of the empty `probe_empty` export on the precompiled
-//!    module and on the `.wasm` (compiled per run), and through fresh shard derivations;
+//! 5. per-shard overhead: the empty `probe_empty` export run as a shard (nix/run-shard.sh) on
+//!    the precompiled module and on the `.wasm` (compiled per run), and through fresh shard
+//!    derivations;
 //! 6. rerun sets: how many shard derivations change when one file changes, in a temporary copy
 //!    of the repository;
 //! 7. critical path: the longest shard's share of W and LPT makespans against lower bounds.
-//!
-//! The pure parts (targets and verdicts, efficiency and ratio arithmetic, rerun-set diffs, the
 //!
 //! This module parses the command line and runs the steps in order over one `Ctx`; each step
 //! (or pair of steps) has its own file, over the shared `metrics`, `doc` and `nix` layers.
