@@ -114,6 +114,8 @@ pub(super) fn matrix_shards(root: &Path, filter: &[String]) -> Result<Vec<Shard>
 /// Runs the selected shards with `jobs` workers, as `rts-shards run` does (the caps are the
 /// shard runner's defaults, as in Nix).
 fn local_run(c: &Ctx, jobs: usize) -> Result<RunOutcome> {
+    // The shards' logs go with this directory: the bench reports failures as warnings only.
+    let logs = TempDir::new("bench-run")?;
     let config = RunConfig {
         root: c.root.clone(),
         variants: c.vs.clone(),
@@ -125,7 +127,7 @@ fn local_run(c: &Ctx, jobs: usize) -> Result<RunOutcome> {
         seed: DEFAULT_SEED,
         timings: None,
         wasmtime: c.wasmtime.clone(),
-        log_dir: None,
+        log_dir: Some(logs.path().to_path_buf()),
         summary_to_stderr: true,
     };
     let o = run::execute(&config)?;
