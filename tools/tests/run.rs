@@ -681,8 +681,13 @@ fn run_keeps_its_exit_status_and_records_timings_when_an_output_write_fails() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // While the shards run, j.xml becomes a non-empty directory: its write will fail.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Once the shards run (the outputs were checked), j.xml becomes a non-empty directory: its
+    // write will fail.
+    let start = std::time::Instant::now();
+    while !f.path().join("logs/ni-loop/runner.log").exists() {
+        assert!(start.elapsed().as_secs() < 30, "ni-loop never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     std::fs::create_dir(f.path().join("j.xml")).unwrap();
     std::fs::write(f.path().join("j.xml/x"), b"").unwrap();
     let o = child.wait_with_output().unwrap();
