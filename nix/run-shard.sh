@@ -1,27 +1,79 @@
+# shellcheck shell=bash
 # Runs one shard: one test export of one precompiled variant under wasmtime, with a time and
-# memory cap. The builder of every shard derivation; also usable by hand with the same variables.
+# memory cap. The one definition of a shard run: the builder of every shard derivation, and what
+# `rts-shards run` executes for each shard, with the same variables.
 #
-# Environment: shard variant module export seed cwasm wasmtimeFlags maxMemory timeoutSeconds
-#   reproduce (a command that reruns this shard) out
-# Writes $out/log (everything the test printed) and $out/result.json. On failure prints the
-# test's output and one last line naming variant, module, seed and how to reproduce, and exits 1.
+# Environment (set by nix/shard.nix, and by `rts-shards run`):
+#   shard variant module export seed  which test, and its name <variant>-<module>
+#   cwasm                             the module to run (precompiled .cwasm, or a .wasm)
+#   wasmtimeFlags                     the variant's wasmtime_flags (nix/variants.json), space separated
+#   maxMemory timeoutSeconds          the caps; empty or unset: the defaults below
+#   system                            the Nix system, for the reproduce expression (optional)
+#   out                               where $out/log and $out/result.json go
+#   RTS_SHARD_WASMTIME                the wasmtime binary (default: wasmtime on PATH)
+#   RTS_SHARD_PRINT_COMMAND=1         print the wasmtime command (one shell-quoted line) and exit 0
+# On failure prints the test's output, then a block naming variant, module and seed with the
+# commands that reproduce it, and exits 1. Bad input exits 2.
+# Uses only bash, coreutils, grep, GNU time (optional: peak memory) and wasmtime.
 set -uo pipefail
 
-: "${shard:?}" "${variant:?}" "${module:?}" "${export:?}" "${seed:?}" "${cwasm:?}" "${out:?}"
-maxMemory=${maxMemory:-4294967296}
-timeoutSeconds=${timeoutSeconds:-900}
-export HOME=${TMPDIR:-/tmp} # wasmtime wants a writable home even with its cache off
-scratch=$(mktemp -d)
+# The caps of every shard, defined here only.
+DEFAULT_MAX_MEMORY=4294967296 # bytes: 4 GiB, the wasm32 address space
+DEFAULT_TIMEOUT_SECONDS=900
 
+die() {
+  echo "run-shard.sh: $*" >&2
+  exit 2
+}
+# A word quoted for a POSIX shell when it needs it.
+quote() {
+  if [[ $1 =~ ^[A-Za-z0-9_./=:,+@%-]+$ ]]; then
+    printf '%s' "$1"
+  else
+    printf "'%s'" "${1//\'/\'\\\'\'}"
+  fi
+}
+
+: "${shard:?}" "${variant:?}" "${module:?}" "${export:?}" "${seed:?}" "${cwasm:?}"
+maxMemory=${maxMemory:-$DEFAULT_MAX_MEMORY}
+timeoutSeconds=${timeoutSeconds:-$DEFAULT_TIMEOUT_SECONDS}
+[[ $seed =~ ^[0-9]+$ ]] || die "seed must be a non-negative integer, got '$seed'"
+[[ $maxMemory =~ ^[1-9][0-9]*$ ]] || die "maxMemory must be a positive integer (bytes), got '$maxMemory'"
+[[ $timeoutSeconds =~ ^[0-9]+(\.[0-9]+)?$ && ! $timeoutSeconds =~ ^0+(\.0+)?$ ]] ||
+  die "timeoutSeconds must be a positive number, got '$timeoutSeconds'"
+
+wasmtime=${RTS_SHARD_WASMTIME:-$(type -P wasmtime || echo wasmtime)}
 # shellcheck disable=SC2206 # wasmtimeFlags is a word list
-cmd=(wasmtime run -C cache=n ${wasmtimeFlags:-} -W "max-memory-size=$maxMemory" -W trap-on-grow-failure=y
+cmd=("$wasmtime" run -C cache=n ${wasmtimeFlags:-} -W "max-memory-size=$maxMemory" -W trap-on-grow-failure=y
   --allow-precompiled --invoke "$export" "$cwasm" "$seed")
+cmdline=""
+for word in "${cmd[@]}"; do
+  cmdline+="${cmdline:+ }$(quote "$word")"
+done
+if [ "${RTS_SHARD_PRINT_COMMAND:-}" = 1 ]; then
+  printf '%s\n' "$cmdline"
+  exit 0
+fi
+
+: "${out:?}"
+export HOME=${TMPDIR:-/tmp} # wasmtime wants a writable home even with its cache off
+scratch=$(mktemp -d) || die "cannot create a temporary directory"
+trap 'rm -rf "$scratch"' EXIT
+measure=()
+gnu_time=$(type -P time) && measure=("$gnu_time" -f '%M' -o "$scratch/maxrss")
+
 start=$(date +%s.%N)
-timeout --kill-after=10 "$timeoutSeconds" \
-  time -f '%M' -o "$scratch/maxrss" "${cmd[@]}" >"$scratch/log" 2>&1
+# In the background so that a TERM or INT (rts-shards on Ctrl-C) reaches the test: `timeout`
+# leads its own process group, which the trap signals before this script ends.
+timeout --kill-after=10 "$timeoutSeconds" "${measure[@]}" "${cmd[@]}" >"$scratch/log" 2>&1 &
+runner=$!
+trap 'kill -TERM -- "-$runner" 2>/dev/null || kill -TERM "$runner" 2>/dev/null; exit 143' TERM INT
+wait "$runner"
 status=$?
+trap 'exit 143' TERM INT
 finish=$(date +%s.%N)
-wall=$(awk -v a="$start" -v b="$finish" 'BEGIN { printf "%.3f", b - a }')
+elapsed=$((${finish/./} - ${start/./})) # nanoseconds
+wall=$(printf '%d.%03d' $((elapsed / 1000000000)) $((elapsed / 1000000 % 1000)))
 peak=$(tail -n 1 "$scratch/maxrss" 2>/dev/null | grep -E '^[0-9]+$' || echo null)
 case $status in
   0) verdict=pass ;;
@@ -29,9 +81,9 @@ case $status in
   *) verdict=fail ;;
 esac
 
-mkdir -p "$out"
+mkdir -p "$out" || die "cannot create $out"
 mv "$scratch/log" "$out/log"
-wasmtime_version=$(wasmtime --version)
+wasmtime_version=$("$wasmtime" --version)
 cat >"$out/result.json.tmp" <<JSON
 {"name": "$shard", "variant": "$variant", "module": "$module", "seed": $seed, "status": "$verdict", "exit_code": $status, "wall_seconds": $wall, "peak_memory_kib": $peak, "wasmtime_version": "$wasmtime_version", "started_at_unix": $start, "finished_at_unix": $finish}
 JSON
@@ -45,9 +97,15 @@ cat "$out/log" >&2
 why="exit code $status"
 [ "$verdict" = timeout ] && why="timed out after ${timeoutSeconds}s"
 grep -q 'forcing trap when growing memory' "$out/log" && why="memory cap of $maxMemory bytes reached"
+caps=""
+[ "$maxMemory" = "$DEFAULT_MAX_MEMORY" ] || caps+=" maxMemory = $maxMemory;"
+[ "$timeoutSeconds" = "$DEFAULT_TIMEOUT_SECONDS" ] || caps+=" timeoutSeconds = $timeoutSeconds;"
+lib="(builtins.getFlake (toString ./.)).lib.${system:-\${builtins.currentSystem\}}.shard"
+expr="$lib { variant = \"$variant\"; module = \"$module\"; export = \"$export\"; seed = $seed;$caps }"
 {
   echo "SHARD FAILED ($why): variant=$variant module=$module seed=$seed"
-  echo "  reproduce: ${reproduce:-nix build -L .#checks.$shard}"
-  echo "  or:        ${cmd[*]}"
+  echo "  reproduce: nix build -L .#checks.$shard"
+  echo "  this seed: nix build -L --impure --expr $(quote "$expr")"
+  echo "  or:        $cmdline"
 } >&2
 exit 1

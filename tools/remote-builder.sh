@@ -7,6 +7,8 @@
 # database. Shards built through `--builders` run there and their outputs land in both stores.
 #
 # Usage: tools/remote-builder.sh [NUMBER_OF_SHARDS]   (needs root; installs openssh-server)
+# Keys and ssh configuration are made for the run in a temporary directory (used through
+# `ssh -F` and NIX_SSHOPTS) and removed after it: ~/.ssh and /etc/ssh are not touched.
 # For real machines: put them in /etc/nix/machines (or pass --builders), e.g.
 #   ssh://builder1.example x86_64-linux /root/.ssh/id_builder 8 1 - - -
 # and run `nix flake check` as usual; Hydra reads the same machines file.
@@ -15,41 +17,67 @@ cd "$ROOT"
 
 count=${1:-6}
 state=/var/lib/rts-shards/builder
-key=/root/.ssh/rts_builder
 port=2222
 
-step "openssh-server and a key for the builder"
+step "openssh-server, and an ssh configuration of this run's own"
 if [ ! -x /usr/sbin/sshd ]; then
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
 fi
-mkdir -p /root/.ssh /run/sshd "$state/nix"
-chmod 700 /root/.ssh
-[ -f "$key" ] || ssh-keygen -q -t ed25519 -N '' -f "$key"
-grep -qxF "$(cat "$key.pub")" /root/.ssh/authorized_keys 2>/dev/null || cat "$key.pub" >>/root/.ssh/authorized_keys
-ssh-keygen -A >/dev/null
-if ! grep -q '^Host rts-builder$' /root/.ssh/config 2>/dev/null; then
-  cat >>/root/.ssh/config <<CONF
+# Everything ssh needs lives in a temporary directory removed on exit: the client key, the
+# builder's host key, its authorized_keys and sshd_config, the client config and known_hosts.
+# ~/.ssh and /etc/ssh are left as they were.
+mkdir -p /run/sshd "$state/nix" # /run/sshd: sshd's privilege separation directory
+# Under $state, not /tmp: sshd refuses an authorized_keys below a world-writable directory.
+sshdir=$(mktemp -d "$state/ssh.XXXXXX")
+chmod 700 "$sshdir"
+key=$sshdir/id_builder
+ssh-keygen -q -t ed25519 -N '' -C rts-builder -f "$key"
+ssh-keygen -q -t ed25519 -N '' -C rts-builder-host -f "$sshdir/host_ed25519"
+cp "$key.pub" "$sshdir/authorized_keys"
+echo "[127.0.0.1]:$port $(cut -d' ' -f1,2 "$sshdir/host_ed25519.pub")" >"$sshdir/known_hosts"
+cat >"$sshdir/sshd_config" <<CONF
+Port $port
+ListenAddress 127.0.0.1
+HostKey $sshdir/host_ed25519
+AuthorizedKeysFile $sshdir/authorized_keys
+PidFile $sshdir/sshd.pid
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+CONF
+cat >"$sshdir/config" <<CONF
 Host rts-builder
   HostName 127.0.0.1
   Port $port
   User root
   IdentityFile $key
-  StrictHostKeyChecking accept-new
-  UserKnownHostsFile /root/.ssh/rts_builder_known_hosts
+  IdentitiesOnly yes
+  BatchMode yes
+  StrictHostKeyChecking yes
+  UserKnownHostsFile $sshdir/known_hosts
 CONF
-fi
+# Every ssh here, Nix's included, uses that configuration.
+export NIX_SSHOPTS="-F $sshdir/config"
+rssh() { ssh -F "$sshdir/config" rts-builder "$@"; }
 
 step "the builder: sshd on 127.0.0.1:$port with /nix = $state/nix"
 unshare --mount --propagation private -- bash -c \
-  "mount --bind '$state/nix' /nix && exec /usr/sbin/sshd -D -p $port -o ListenAddress=127.0.0.1 -o PermitRootLogin=prohibit-password" &
+  "mount --bind '$state/nix' /nix && exec /usr/sbin/sshd -D -f '$sshdir/sshd_config'" &
 sshd_pid=$!
-trap 'kill $sshd_pid 2>/dev/null || true' EXIT
+links=""
+cleanup() {
+  kill "$sshd_pid" 2>/dev/null || true
+  wait "$sshd_pid" 2>/dev/null || true
+  rm -rf "$sshdir" ${links:+"$links"}
+}
+trap cleanup EXIT
 for _ in $(seq 50); do
-  ssh -o BatchMode=yes rts-builder true 2>/dev/null && break
+  rssh true 2>/dev/null && break
   sleep 0.2
 done
-ssh -o BatchMode=yes rts-builder 'nix-store --version && ls /nix'
+rssh 'nix-store --version && ls /nix'
 
 step "$count fresh shards (new seeds, so nothing is cached), built only by the remote builder"
 seed=$(date +%s)
@@ -72,9 +100,8 @@ echo "built in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f",
 step "the outputs are in the remote store (and were copied back)"
 for r in "$links"/r*; do
   out=$(readlink -f "$r")
-  remote=$(ssh -o BatchMode=yes rts-builder "nix-store --query --hash $out" 2>/dev/null || echo missing)
+  remote=$(rssh "nix-store --query --hash $out" 2>/dev/null || echo missing)
   printf '%s\n  remote store: %s\n  result: %s\n' "$out" "$remote" "$(head -c 200 "$out/result.json")"
   [ "$remote" != missing ]
 done
-rm -rf "$links"
 echo "remote builder run: ok"

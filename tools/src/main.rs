@@ -1,22 +1,35 @@
 //! `rts-shards`: shards the rts test suite into (variant, test module) pairs.
 //!
 //! Subcommands: `list` (test exports of a module), `matrix` (generate/check `nix/shards.json`),
-//! `run` (run shards in parallel under wasmtime), `plan` (simulate worker counts from recorded
-//! timings), `report` (JUnit/JSON/SVG from the Nix shards' `result.json` files) and `bench`
-//! (every performance figure of the project, measured on this machine against its target).
+//! `run` (run shards in parallel, each as its Nix check runs it), `plan` (simulate worker
+//! counts from recorded timings), `report` (JUnit/JSON/SVG from shard `result.json` files)
+//! and `bench` (every performance figure of the project, measured on this machine against its
+//! target). This file only parses the command line and dispatches.
 //!
 //! Exit status: 0 success, 1 test failure (or stale matrix with `--check`), 2 usage or input
-//! error.
+//! error, 130 interrupted (Ctrl-C).
 
 mod atomic;
 mod bench;
+mod cli;
+mod gantt;
+mod junit;
 mod matrix;
 mod plan;
+mod pool;
+mod process;
+mod progress;
 mod report;
+mod result;
 mod run;
+mod runner;
+mod stats;
+mod summary;
+mod tempdir;
 mod timings;
 mod variants;
 mod wasm;
+mod wasmtime;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -27,13 +40,15 @@ use std::process::ExitCode;
     version,
     about = "Shard the rts test suite: one shard per (variant, test module)",
     long_about = "Shard the rts test suite: one shard per (variant, test module).\n\n\
-        A shard runs `wasmtime run [variant flags] --allow-precompiled --invoke test_<module> \
-        <variant>.cwasm <seed>`. Nix builds one check per shard from nix/shards.json; this tool \
-        generates that matrix, runs shards locally, plans worker counts, reports results and \
-        measures the performance figures (bench).\n\n\
+        A shard is one run of nix/run-shard.sh: `wasmtime run [variant flags] [caps] \
+        --allow-precompiled --invoke test_<module> <variant>.cwasm <seed>`. Nix builds one \
+        check per shard from nix/shards.json; this tool generates that matrix, runs shards \
+        locally the same way, plans worker counts, reports results and measures the \
+        performance figures (bench).\n\n\
         Default paths (nix/variants.json, nix/shards.json, tools/timings.json) are relative to the \
         repository root: the nearest ancestor of the current directory that has nix/variants.json.\n\n\
-        Exit status: 0 success, 1 test failure (or stale matrix), 2 usage or input error."
+        Exit status: 0 success, 1 test failure (or stale matrix), 2 usage or input error, \
+        130 interrupted."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -61,6 +76,9 @@ fn main() -> ExitCode {
         Command::Report(a) => report::command(a),
         Command::Bench(a) => bench::command(a),
     };
+    if process::interrupted() {
+        return ExitCode::from(130);
+    }
     match result {
         Ok(code) => code,
         Err(e) => {

@@ -5,6 +5,7 @@
 //! module: shards sorted by name, pretty-printed with a 2-space indent and a trailing newline.
 
 use crate::atomic;
+use crate::timings::Timings;
 use crate::variants;
 use crate::wasm::{self, TestExport};
 use anyhow::{Context, Result, bail};
@@ -187,6 +188,9 @@ pub fn command(args: Args) -> Result<ExitCode> {
     let out = args
         .out
         .unwrap_or_else(|| root.join("nix").join("shards.json"));
+    if !args.check {
+        crate::cli::check_outputs([&out])?;
+    }
     let vs = variants::load(&variants_path)?;
     let all = variants::select(&vs, &[])?;
     let built = variants::resolve_built(&vs, &all, args.built.as_deref(), &args.wasm)?;
@@ -232,9 +236,51 @@ pub fn command(args: Args) -> Result<ExitCode> {
     }
 }
 
+/// Orders shards longest expected first; shards without a recorded time go first (they may be
+/// long), by name. Ties are broken by name so the order is deterministic.
+pub fn order_shards(shards: &mut [Shard], timings: Option<&Timings>) {
+    let key = |s: &Shard| timings.and_then(|t| t.expected(&s.name));
+    shards.sort_by(|a, b| match (key(a), key(b)) {
+        (None, None) => a.name.cmp(&b.name),
+        (None, Some(_)) => std::cmp::Ordering::Less,
+        (Some(_), None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => y.total_cmp(&x).then_with(|| a.name.cmp(&b.name)),
+    });
+}
+
+/// Keeps the shards matching any of the globs (on the name or the module).
+pub fn filter_shards(shards: Vec<Shard>, globs: &[String]) -> Result<Vec<Shard>> {
+    if globs.is_empty() {
+        return Ok(shards);
+    }
+    let pats = globs
+        .iter()
+        .map(|g| glob::Pattern::new(g).with_context(|| format!("invalid --filter glob {g:?}")))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(shards
+        .into_iter()
+        .filter(|s| {
+            pats.iter()
+                .any(|p| p.matches(&s.name) || p.matches(&s.module))
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::timings::Timing;
+
+    fn shard(name: &str) -> Shard {
+        let (v, m) = name.split_once('-').unwrap();
+        Shard {
+            name: name.into(),
+            variant: v.into(),
+            module: m.into(),
+            export: format!("test_{m}"),
+            seed: 1,
+        }
+    }
 
     fn ex(name: &str) -> TestExport {
         TestExport {
@@ -336,5 +382,49 @@ mod tests {
         let d = diff("f", None, &m).unwrap().unwrap();
         assert!(d.contains("does not exist") && d.contains("3 added"), "{d}");
         assert!(diff("f", Some("{"), &m).is_err());
+    }
+
+    #[test]
+    fn ordering_longest_first_unknown_first() {
+        let mut t = Timings::default();
+        for (n, s) in [("ni-a", 1.0), ("ni-b", 5.0), ("ni-c", 3.0), ("ni-d", 5.0)] {
+            t.shards.insert(
+                n.into(),
+                Timing {
+                    wall_seconds: s,
+                    peak_memory_kib: None,
+                },
+            );
+        }
+        let mut v: Vec<Shard> = ["ni-a", "ni-b", "ni-c", "ni-d", "ni-z", "ni-y"]
+            .iter()
+            .map(|n| shard(n))
+            .collect();
+        order_shards(&mut v, Some(&t));
+        let names: Vec<&str> = v.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["ni-y", "ni-z", "ni-b", "ni-d", "ni-c", "ni-a"]);
+        order_shards(&mut v, None);
+        assert_eq!(v[0].name, "ni-a");
+    }
+
+    #[test]
+    fn filtering() {
+        let v: Vec<Shard> = ["ni-a", "64-a", "64-gc_big", "inc-b"]
+            .iter()
+            .map(|n| shard(n))
+            .collect();
+        let names = |g: &[&str]| -> Vec<String> {
+            let g: Vec<String> = g.iter().map(|s| s.to_string()).collect();
+            filter_shards(v.clone(), &g)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.name)
+                .collect()
+        };
+        assert_eq!(names(&["64-*"]), ["64-a", "64-gc_big"]);
+        assert_eq!(names(&["a"]), ["ni-a", "64-a"]);
+        assert_eq!(names(&["*gc*", "inc-b"]), ["64-gc_big", "inc-b"]);
+        assert_eq!(names(&[]).len(), 4);
+        assert!(filter_shards(v, &["[".to_string()]).is_err());
     }
 }

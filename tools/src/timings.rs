@@ -4,7 +4,6 @@
 //! Format: `{"machine": "...", "command": "...", "shards": {"<name>": {"wall_seconds": f,
 //! "peak_memory_kib": n}}}` with shards in a sorted map, so the committed file is stable.
 
-use crate::atomic;
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -41,13 +40,8 @@ pub fn load(path: &Path) -> Result<Timings> {
     let t: Timings = serde_json::from_str(&text)
         .with_context(|| format!("malformed timings file {}", path.display()))?;
     for (name, timing) in &t.shards {
-        if !timing.wall_seconds.is_finite() || timing.wall_seconds < 0.0 {
-            anyhow::bail!(
-                "timings file {}: shard {name} has invalid wall_seconds {}",
-                path.display(),
-                timing.wall_seconds
-            );
-        }
+        crate::result::check_wall_seconds(timing.wall_seconds)
+            .with_context(|| format!("timings file {}: shard {name}", path.display()))?;
     }
     Ok(t)
 }
@@ -59,11 +53,6 @@ pub fn load_if_exists(path: &Path) -> Result<Option<Timings>> {
     } else {
         Ok(None)
     }
-}
-
-/// Writes a timings file atomically.
-pub fn save(path: &Path, t: &Timings) -> Result<()> {
-    atomic::write_json_atomic(path, t)
 }
 
 /// A short description of this machine, stable across runs on the same kind of machine.
@@ -95,6 +84,7 @@ pub fn merge(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::atomic;
 
     #[test]
     fn round_trip_is_stable() {
@@ -119,13 +109,13 @@ mod tests {
                 peak_memory_kib: None,
             },
         );
-        save(&p, &t).unwrap();
+        atomic::write_json_atomic(&p, &t).unwrap();
         let text = std::fs::read_to_string(&p).unwrap();
         assert!(text.find("ni-a").unwrap() < text.find("ni-b").unwrap());
         assert!(text.ends_with("}\n"));
         assert_eq!(load(&p).unwrap(), t);
         assert_eq!(load(&p).unwrap().expected("ni-b"), Some(2.5));
-        save(&p, &load(&p).unwrap()).unwrap();
+        atomic::write_json_atomic(&p, &load(&p).unwrap()).unwrap();
         assert_eq!(std::fs::read_to_string(&p).unwrap(), text);
     }
 

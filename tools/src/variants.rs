@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 
 /// File name of the test-suite module inside a built variant directory.
 pub const WASM_FILE: &str = "rts_testsuite.wasm";
@@ -116,11 +117,34 @@ pub fn built_from_wasm(variant: &str, wasm: &Path) -> Result<Built> {
         );
     }
     let cwasm = wasm.with_extension("cwasm");
+    if cwasm.is_file() {
+        check_fresh(variant, wasm, &cwasm)?;
+    }
     Ok(Built {
         variant: variant.to_string(),
         wasm: absolute(wasm),
         cwasm: cwasm.is_file().then(|| absolute(&cwasm)),
     })
+}
+
+/// Errors when the precompiled module is older than its `.wasm`: it would run stale code.
+fn check_fresh(variant: &str, wasm: &Path, cwasm: &Path) -> Result<()> {
+    let modified = |p: &Path| {
+        std::fs::metadata(p)
+            .and_then(|m| m.modified())
+            .with_context(|| format!("cannot read the modification time of {}", p.display()))
+    };
+    if modified(cwasm)? < modified(wasm)? {
+        bail!(
+            "variant {variant}: {} is older than {}: it was compiled from an older module. \
+             Rebuild it (wasmtime compile [the variant's wasmtime_flags] -o {} {}) or delete it",
+            cwasm.display(),
+            wasm.display(),
+            cwasm.display(),
+            wasm.display()
+        );
+    }
+    Ok(())
 }
 
 /// Resolves the built modules of the `selected` variants from `--built DIR` or `--wasm` pairs.
@@ -172,6 +196,43 @@ pub fn resolve_built(
     Ok(out)
 }
 
+/// Builds one variant from source with nix/build-variant.sh into `out`.
+pub fn build_variant(
+    script: &Path,
+    rts_src: &Path,
+    name: &str,
+    variant: &Variant,
+    out: &Path,
+    wasmtime: &Path,
+) -> Result<Built> {
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    eprintln!("building variant {name} into {}", out.display());
+    let mut path = wasmtime
+        .parent()
+        .map(|p| vec![p.to_path_buf()])
+        .unwrap_or_default();
+    if let Some(p) = std::env::var_os("PATH") {
+        path.extend(std::env::split_paths(&p));
+    }
+    let status = Command::new("bash")
+        .arg(script)
+        .arg(out)
+        .env("RTS_SRC", rts_src)
+        .env("VARIANT", name)
+        .env("TARGET", &variant.target)
+        .env("FEATURES", variant.features.join(" "))
+        .env("WASMTIME_FLAGS", variant.wasmtime_flags.join(" "))
+        .env("PATH", std::env::join_paths(path).context("bad PATH")?)
+        .stdin(Stdio::null())
+        .stdout(std::io::stderr())
+        .status()
+        .with_context(|| format!("cannot run {}", script.display()))?;
+    if !status.success() {
+        bail!("building variant {name} failed ({status})");
+    }
+    built_from_wasm(name, &out.join(WASM_FILE))
+}
+
 /// Finds the repository root: the nearest ancestor of the current directory holding
 /// `nix/variants.json`, else the current directory. Default paths are relative to it.
 pub fn repo_root() -> PathBuf {
@@ -199,13 +260,56 @@ mod tests {
         assert_eq!(v["64"].wasmtime_flags, ["-W", "memory64=y"]);
     }
 
+    /// The committed `nix/variants.json`, or the file named by `RTS_SHARDS_VARIANTS_FILE` (for
+    /// builds that see only `tools/`).
+    pub fn committed_variants_file() -> PathBuf {
+        std::env::var_os("RTS_SHARDS_VARIANTS_FILE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../nix/variants.json"))
+    }
+
     #[test]
     fn parses_the_committed_file() {
-        let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../nix/variants.json");
-        if p.exists() {
-            let v = load(&p).unwrap();
-            assert!(v.contains_key("ni"));
+        let p = committed_variants_file();
+        assert!(
+            p.is_file(),
+            "{} is missing (set RTS_SHARDS_VARIANTS_FILE where the repository is not around)",
+            p.display()
+        );
+        let v = load(&p).unwrap();
+        for name in ["ni", "inc", "64"] {
+            assert!(v.contains_key(name), "{name} missing from {}", p.display());
         }
+        assert!(v["64"].wasmtime_flags.contains(&"memory64=y".to_string()));
+    }
+
+    #[test]
+    fn a_cwasm_older_than_its_wasm_is_an_error() {
+        let d = tempfile::tempdir().unwrap();
+        let wasm = d.path().join(WASM_FILE);
+        let cwasm = wasm.with_extension("cwasm");
+        std::fs::write(&wasm, b"").unwrap();
+        std::fs::write(&cwasm, b"").unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .write(true)
+            .open(&cwasm)
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
+        let e = format!("{:#}", built_from_wasm("ni", &wasm).unwrap_err());
+        assert!(
+            e.contains("is older than") && e.contains("Rebuild it"),
+            "{e}"
+        );
+        // Once the .cwasm is newer again it is used.
+        std::fs::File::options()
+            .write(true)
+            .open(&cwasm)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(1))
+            .unwrap();
+        assert!(built_from_wasm("ni", &wasm).unwrap().cwasm.is_some());
     }
 
     #[test]

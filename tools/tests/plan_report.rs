@@ -189,14 +189,36 @@ fn report_writes_junit_json_and_svg() {
     assert_eq!(s["lanes"], 2);
     assert_eq!(s["shards"].as_array().unwrap().len(), 4);
     assert_eq!(s["shards"][0]["name"], "64-c");
-    let xml = std::fs::read_to_string(f.path().join("r.xml")).unwrap();
-    assert!(xml.contains("tests=\"4\""), "{xml}");
-    assert!(xml.contains("failures=\"2\""), "{xml}");
-    let svg = std::fs::read_to_string(f.path().join("r.svg")).unwrap();
-    assert!(svg.starts_with("<svg"));
-    assert_eq!(svg.matches("<g><title>").count(), 4);
-    assert!(svg.contains(">lane 2<") && !svg.contains(">lane 3<"));
-    assert!(svg.contains(">ni-a<"), "labels on wide bars");
+    let xml = xml_text(&f.path().join("r.xml"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "testsuites");
+    assert_eq!(root.attribute("tests"), Some("4"));
+    assert_eq!(root.attribute("failures"), Some("2"));
+    let failure = root
+        .descendants()
+        .find(|n| n.has_tag_name("testcase") && n.attribute("name") == Some("ni-b"))
+        .and_then(|c| c.children().find(|n| n.has_tag_name("failure")))
+        .unwrap();
+    assert_eq!(
+        failure.text(),
+        Some("reproduce: nix build -L .#checks.ni-b")
+    );
+    let svg = xml_text(&f.path().join("r.svg"));
+    let doc = roxmltree::Document::parse(&svg).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "svg");
+    assert_eq!(root.children().filter(|n| n.has_tag_name("g")).count(), 4);
+    let texts: Vec<&str> = root
+        .descendants()
+        .filter(|n| n.has_tag_name("text"))
+        .filter_map(|n| n.text())
+        .collect();
+    assert!(
+        texts.contains(&"lane 2") && !texts.contains(&"lane 3"),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"ni-a"), "labels on wide bars: {texts:?}");
 }
 
 #[test]
@@ -218,9 +240,49 @@ fn report_input_errors_leave_no_output() {
     assert!(stderr(&o).contains("no result.json"));
     let o = f.run(&["report", "nonexistent"]);
     assert_code(&o, 2);
+    // An output whose directory is missing: nothing at all is written.
     let links = nix_like_results(f.path(), &[record("ni-a", "pass", 1.0, 2.0)]);
+    let o = f.run(&[
+        "report",
+        links.to_str().unwrap(),
+        "--junit",
+        "a.xml",
+        "--svg",
+        "missing/x.svg",
+    ]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("missing/x.svg"), "{}", stderr(&o));
+    assert!(!f.path().join("a.xml").exists());
+}
+
+#[test]
+fn report_names_a_bad_result_and_still_reports_the_others() {
+    let f = Fixture::new();
+    let t0 = 1_700_000_000.0;
+    let mut huge = record("ni-c", "pass", t0, t0 + 1.0);
+    huge["wall_seconds"] = serde_json::json!(1e20);
+    let mut negative = record("ni-d", "pass", t0, t0 + 1.0);
+    negative["wall_seconds"] = serde_json::json!(-3.0);
+    let links = nix_like_results(
+        f.path(),
+        &[
+            record("ni-a", "pass", t0, t0 + 2.0),
+            record("ni-b", "fail", t0, t0 + 1.0),
+            huge,
+            negative,
+        ],
+    );
     std::fs::create_dir(links.join("broken")).unwrap();
     std::fs::write(links.join("broken/result.json"), "{\"name\":").unwrap();
+    // NaN is not JSON, but a hand-written file may hold it.
+    std::fs::create_dir(links.join("nan")).unwrap();
+    std::fs::write(
+        links.join("nan/result.json"),
+        record("ni-e", "pass", t0, t0 + 1.0)
+            .to_string()
+            .replace("\"wall_seconds\":1.0", "\"wall_seconds\":NaN"),
+    )
+    .unwrap();
     let o = f.run(&[
         "report",
         links.to_str().unwrap(),
@@ -228,14 +290,50 @@ fn report_input_errors_leave_no_output() {
         "r.json",
         "--svg",
         "r.svg",
+        "--junit",
+        "r.xml",
     ]);
+    // 2: some result.json could not be read; the report of the others is complete.
     assert_code(&o, 2);
+    let err = stderr(&o);
+    assert!(!err.contains("panicked"), "{err}");
     assert!(
-        stderr(&o).contains("malformed result file"),
-        "{}",
-        stderr(&o)
+        err.contains("broken/result.json") && err.contains("malformed"),
+        "{err}"
     );
-    assert!(!f.path().join("r.json").exists() && !f.path().join("r.svg").exists());
+    assert!(
+        err.contains("invalid wall_seconds 100000000000000000000"),
+        "{err}"
+    );
+    assert!(err.contains("invalid wall_seconds -3"), "{err}");
+    assert!(err.contains("nan/result.json"), "{err}");
+    let out = stdout(&o);
+    assert!(out.contains("2 shards: 1 passed, 1 failed"), "{out}");
+    assert_eq!(out.matches("  UNREADABLE ").count(), 4, "{out}");
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(s["total"], 2);
+    assert_eq!(s["unreadable"].as_array().unwrap().len(), 4);
+    xml_text(&f.path().join("r.svg"));
+    xml_text(&f.path().join("r.xml"));
+}
+
+#[test]
+fn plan_rejects_impossible_timings_without_panicking() {
+    let f = Fixture::new();
+    for bad in ["1e20", "-1", "NaN"] {
+        std::fs::write(
+            f.path().join("t.json"),
+            format!(
+                r#"{{"machine":"m","command":"c","shards":{{"ni-a":{{"wall_seconds":{bad},"peak_memory_kib":null}}}}}}"#
+            ),
+        )
+        .unwrap();
+        let o = f.run(&["plan", "--timings", "t.json"]);
+        assert_code(&o, 2);
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+        assert!(stderr(&o).contains("t.json"), "{bad}: {}", stderr(&o));
+    }
 }
 
 #[test]

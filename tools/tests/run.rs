@@ -70,22 +70,32 @@ fn run_reports_pass_and_trap_with_exact_reproduce_commands() {
         assert!(r["finished_at_unix"].as_f64() >= r["started_at_unix"].as_f64());
         assert_eq!(r["seed"], 1);
     }
-    // Every failure's reproduce command is absolute and really reproduces it.
+    // Every failure names the exact command nix/run-shard.sh ran, which really reproduces it.
     let cwasm = f.built().join("64/rts_testsuite.cwasm");
     let expected = format!(
-        "reproduce: {} run -W memory64=y --allow-precompiled --invoke test_trap {} 1",
+        "    or:        {} run -C cache=n -W memory64=y -W max-memory-size=4294967296 \
+         -W trap-on-grow-failure=y --allow-precompiled --invoke test_trap {} 1\n",
         std::fs::canonicalize(&w).unwrap().display(),
         std::fs::canonicalize(&cwasm).unwrap().display()
     );
     assert!(out.contains(&expected), "{expected}\n{out}");
     assert!(
-        out.contains("nix:       nix build -L .#checks.64-trap"),
+        out.contains("    reproduce: nix build -L .#checks.64-trap\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains("    this seed: nix build -L --impure --expr '(builtins.getFlake"),
         "{out}"
     );
     assert!(out.contains("64-trap (exit code"), "{out}");
     assert!(out.contains("variant 64, module trap, seed 1"), "{out}");
-    for line in out.lines().filter(|l| l.contains("reproduce: ")) {
-        let cmd = line.split_once("reproduce: ").unwrap().1;
+    let commands: Vec<&str> = out
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("or:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(commands.len(), 3, "{out}");
+    for cmd in commands {
         let st = std::process::Command::new("sh")
             .args(["-c", cmd])
             .output()
@@ -98,11 +108,28 @@ fn run_reports_pass_and_trap_with_exact_reproduce_commands() {
             .unwrap();
         assert!(st.status.success(), "{fixed} should pass");
     }
-    // JUnit.
-    let xml = std::fs::read_to_string(f.path().join("out.xml")).unwrap();
-    assert!(xml.contains("<testsuite name=\"ni\" tests=\"2\""), "{xml}");
-    assert!(xml.contains("failures=\"3\""), "{xml}");
-    assert!(xml.contains("reproduce: "), "{xml}");
+    // JUnit, parsed.
+    let xml = xml_text(&f.path().join("out.xml"));
+    let doc = roxmltree::Document::parse(&xml).unwrap();
+    let root = doc.root_element();
+    assert_eq!(root.attribute("tests"), Some("6"));
+    assert_eq!(root.attribute("failures"), Some("3"));
+    let ni = root
+        .children()
+        .find(|n| n.has_tag_name("testsuite") && n.attribute("name") == Some("ni"))
+        .unwrap();
+    assert_eq!(ni.attribute("tests"), Some("2"));
+    let failure = ni
+        .descendants()
+        .find(|n| n.has_tag_name("failure"))
+        .unwrap();
+    let details = failure.text().unwrap();
+    assert!(
+        details.contains("reproduce: nix build -L .#checks.ni-trap"),
+        "{details}"
+    );
+    assert!(details.contains("--invoke test_trap"), "{details}");
+    assert!(details.contains("wasm `unreachable`"), "{details}");
     // Progress lines (stderr is not a terminal here): one per shard.
     let err = stderr(&o);
     assert_eq!(
@@ -150,7 +177,8 @@ fn run_timeout_kills_the_shard() {
     assert!(start.elapsed().as_secs() < 20);
     let recs = records(&f.path().join("o.json"));
     assert_eq!(recs[0]["status"], "timeout");
-    assert!(recs[0]["exit_code"].is_null());
+    // As in Nix: the exit status of `timeout`.
+    assert_eq!(recs[0]["exit_code"], 124);
     let wall = recs[0]["wall_seconds"].as_f64().unwrap();
     assert!((0.5..10.0).contains(&wall), "{wall}");
     assert!(
@@ -173,7 +201,12 @@ fn run_memory_cap_makes_growth_fail() {
     assert_code(&o, 1);
     assert!(stdout(&o).contains("0 passed, 3 failed"), "{}", stdout(&o));
     assert!(
-        stdout(&o).contains("-W max-memory-size=33554432"),
+        stdout(&o).contains("-W max-memory-size=33554432 -W trap-on-grow-failure=y"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(
+        stdout(&o).contains("(memory cap of 33554432 bytes reached)"),
         "{}",
         stdout(&o)
     );
@@ -319,8 +352,13 @@ fn run_orders_longest_first_and_records_timings() {
     assert_eq!(order, ["ni-seed", "ni-pass", "ni-sleepy"], "{err}");
     let rec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(f.path().join("rec.json")).unwrap()).unwrap();
+    // Passing shards only: ni-seed failed.
     let shards = rec["shards"].as_object().unwrap();
-    assert_eq!(shards.len(), 3);
+    assert_eq!(
+        shards.keys().collect::<Vec<_>>(),
+        ["ni-pass", "ni-sleepy"],
+        "{rec}"
+    );
     assert!(shards["ni-sleepy"]["wall_seconds"].as_f64().unwrap() > 0.0);
     assert!(
         rec["command"]
@@ -344,7 +382,7 @@ fn run_orders_longest_first_and_records_timings() {
     assert_code(&o, 0);
     let rec: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(f.path().join("rec.json")).unwrap()).unwrap();
-    assert_eq!(rec["shards"].as_object().unwrap().len(), 3);
+    assert_eq!(rec["shards"].as_object().unwrap().len(), 2);
 }
 
 #[test]
@@ -413,13 +451,25 @@ fn run_input_errors_exit_2() {
         (vec!["--filter", "nothing-matches"], "no shards to run"),
         (vec!["--max-memory", "lots"], "expected a size"),
         (vec!["--timeout", "0"], "positive number of seconds"),
+        (vec!["--timeout", "1e20"], "one week"),
+        (vec!["--timeout", "NaN"], "positive number of seconds"),
+        (vec!["--timeout=-5"], "positive number of seconds"),
+        (vec!["--timeout", "inf"], "positive number of seconds"),
         (vec!["--jobs", "0"], "--jobs must be at least 1"),
         (vec!["--json", "nodir/o.json"], "does not exist"),
+        (
+            vec!["--junit", "a.xml", "--json", "nodir/o.json"],
+            "does not exist",
+        ),
+        (vec!["--record-timings", "nodir/t.json"], "does not exist"),
     ] {
         let o = run(&f, &w, &args);
         assert_code(&o, 2);
         assert!(stderr(&o).contains(msg), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
+    // Nothing was written before the bad output was found.
+    assert!(!f.path().join("a.xml").exists());
     let o = f.run(&[
         "run",
         "--built",
@@ -433,4 +483,222 @@ fn run_input_errors_exit_2() {
     let o = f.run(&["run", "--wasmtime", w.to_str().unwrap()]);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("build-variant.sh"), "{}", stderr(&o));
+}
+
+/// The environment nix/shard.nix gives nix/run-shard.sh for one shard of the matrix.
+fn nix_shard_env(
+    cmd: &mut std::process::Command,
+    name: &str,
+    variant: &str,
+    flags: &[String],
+    cwasm: &Path,
+) {
+    let module = name.split_once('-').unwrap().1;
+    cmd.env("shard", name)
+        .env("variant", variant)
+        .env("module", module)
+        .env("export", format!("test_{module}"))
+        .env("seed", "1")
+        .env("cwasm", cwasm)
+        .env("wasmtimeFlags", flags.join(" "))
+        .env("system", "x86_64-linux");
+}
+
+#[test]
+fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
+    // The variants of the repository, with their real wasmtime flags.
+    let committed: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(committed_variants_file()).unwrap()).unwrap();
+    let variants = committed.as_object().unwrap();
+    assert!(variants.len() >= 3, "{committed}");
+    let f = Fixture::new();
+    std::fs::remove_dir_all(f.built()).unwrap();
+    std::fs::copy(
+        committed_variants_file(),
+        f.path().join("nix/variants.json"),
+    )
+    .unwrap();
+    for (v, spec) in variants {
+        let flags: Vec<String> = serde_json::from_value(spec["wasmtime_flags"].clone()).unwrap();
+        f.add_variant(v, flags.iter().any(|f| f == "memory64=y"));
+        // Nix runs the precompiled module; its bytes do not matter to a dry run.
+        std::fs::write(f.wasm(v).with_extension("cwasm"), b"").unwrap();
+    }
+    // Never run: --print-commands is the script's dry run. Any existing file will do.
+    let wasmtime = env!("CARGO_BIN_EXE_rts-shards");
+    let o = f.run(&[
+        "run",
+        "--built",
+        "built",
+        "--wasmtime",
+        wasmtime,
+        "--print-commands",
+    ]);
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    // Every test export of every variant.
+    assert_eq!(lines.len(), 6 * variants.len(), "{out}");
+    let script = f.path().join("nix/run-shard.sh");
+    for line in lines {
+        let (name, cli_command) = line.split_once(": ").unwrap();
+        let variant = name.split_once('-').unwrap().0;
+        let flags: Vec<String> =
+            serde_json::from_value(variants[variant]["wasmtime_flags"].clone()).unwrap();
+        let cwasm = std::fs::canonicalize(f.wasm(variant).with_extension("cwasm")).unwrap();
+        // As nix/shard.nix calls it: with its caps given explicitly, and with them left to
+        // the script's defaults.
+        for caps in [Some(("4294967296", "900")), None] {
+            let mut cmd = std::process::Command::new("bash");
+            cmd.arg(&script)
+                .env("RTS_SHARD_PRINT_COMMAND", "1")
+                .env(
+                    "RTS_SHARD_WASMTIME",
+                    std::fs::canonicalize(wasmtime).unwrap(),
+                )
+                .env_remove("maxMemory")
+                .env_remove("timeoutSeconds");
+            nix_shard_env(&mut cmd, name, variant, &flags, &cwasm);
+            if let Some((m, t)) = caps {
+                cmd.env("maxMemory", m).env("timeoutSeconds", t);
+            }
+            let nix = cmd.output().unwrap();
+            assert!(nix.status.success(), "{}", stderr(&nix));
+            assert_eq!(stdout(&nix).trim_end(), cli_command, "{name}");
+        }
+        assert!(
+            cli_command.contains(" -C cache=n ")
+                && cli_command.contains(" -W trap-on-grow-failure=y "),
+            "{cli_command}"
+        );
+        let joined = flags.join(" ");
+        assert!(
+            cli_command.contains(&format!("run -C cache=n {joined}")),
+            "{cli_command}"
+        );
+    }
+}
+
+#[test]
+fn run_rejects_a_cwasm_older_than_its_wasm() {
+    let f = Fixture::new();
+    // A .cwasm, then a newer build of the .wasm beside it.
+    std::fs::write(f.wasm("ni").with_extension("cwasm"), b"").unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    f.add_variant("ni", false);
+    // Never run: the stale module is found first.
+    let o = run(
+        &f,
+        Path::new(env!("CARGO_BIN_EXE_rts-shards")),
+        &["--variant", "ni"],
+    );
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("is older than"), "{}", stderr(&o));
+}
+
+/// The pids of processes whose command line mentions `needle`.
+fn processes_mentioning(needle: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").unwrap().flatten() {
+        let cmdline = std::fs::read(e.path().join("cmdline")).unwrap_or_default();
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, r)| r.starts_with('Z'));
+        if !zombie && String::from_utf8_lossy(&cmdline).contains(needle) {
+            out.push(e.file_name().to_string_lossy().into_owned());
+        }
+    }
+    out
+}
+
+#[test]
+fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
+    let Some(w) = wasmtime_or_skip("run_ctrl_c") else {
+        return;
+    };
+    let f = Fixture::new();
+    let tmp = f.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+        .args(["run", "--built", "built", "--wasmtime", w.to_str().unwrap()])
+        .args(["--filter", "*-loop", "--filter", "ni-pass", "-j", "2"])
+        .current_dir(f.path())
+        .env("TMPDIR", &tmp)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let built = f.built().to_string_lossy().into_owned();
+    // Wait until two looping shards run.
+    let start = std::time::Instant::now();
+    while processes_mentioning(&built).len().lt(&2) {
+        assert!(start.elapsed().as_secs() < 30, "the shards never started");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: kill has no memory effects; the pid is our child's.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = child.wait_with_output().unwrap();
+    assert_code(&o, 130);
+    let out = stdout(&o);
+    assert!(out.contains("interrupted"), "{out}");
+    assert!(out.contains("2 interrupted"), "{out}");
+    assert!(out.contains("not run (Ctrl-C)"), "{out}");
+    assert!(
+        stderr(&o).contains("no output file written"),
+        "{}",
+        stderr(&o)
+    );
+    // No shard process is left, nor any temporary folder.
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(processes_mentioning(&built), Vec::<String>::new());
+    assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+}
+
+#[test]
+fn run_keeps_its_exit_status_and_records_timings_when_an_output_write_fails() {
+    let Some(w) = wasmtime_or_skip("run_output_write_fails") else {
+        return;
+    };
+    let f = Fixture::new();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+        .args(["run", "--built", "built", "--wasmtime", w.to_str().unwrap()])
+        .args([
+            "--variant",
+            "ni",
+            "--filter",
+            "pass",
+            "--filter",
+            "loop",
+            "-j",
+            "2",
+        ])
+        .args(["--timeout", "2", "--junit", "j.xml", "--json", "r.json"])
+        .args(["--record-timings", "t.json", "--log-dir", "logs"])
+        .current_dir(f.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once the shards run (the outputs were checked), j.xml becomes a non-empty directory: its
+    // write will fail.
+    let start = std::time::Instant::now();
+    while !f.path().join("logs/ni-loop/runner.log").exists() {
+        assert!(start.elapsed().as_secs() < 30, "ni-loop never started");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::fs::create_dir(f.path().join("j.xml")).unwrap();
+    std::fs::write(f.path().join("j.xml/x"), b"").unwrap();
+    let o = child.wait_with_output().unwrap();
+    // ni-loop timed out: 1, not 2, although j.xml could not be written.
+    assert_code(&o, 1);
+    assert!(stderr(&o).contains("cannot write j.xml"), "{}", stderr(&o));
+    assert_eq!(records(&f.path().join("r.json")).len(), 2);
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("t.json")).unwrap()).unwrap();
+    assert_eq!(
+        t["shards"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["ni-pass"]
+    );
 }

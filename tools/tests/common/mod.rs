@@ -46,7 +46,32 @@ pub const VARIANTS_JSON: &str = r#"{
 
 pub const VARIANT_NAMES: [&str; 3] = ["64", "inc", "ni"];
 
-/// A temporary "repository": nix/variants.json and built/<variant>/rts_testsuite.wasm.
+/// A file of the repository at `rel` (from tools/), or the file named by the environment
+/// variable `var` where only `tools/` is around (the Nix check). Missing is a failure.
+fn repo_file(var: &str, rel: &str) -> PathBuf {
+    let p = std::env::var_os(var)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(rel));
+    assert!(
+        p.is_file(),
+        "{} is missing (set {var} where the repository is not around)",
+        p.display()
+    );
+    p
+}
+
+/// The shard runner, nix/run-shard.sh (or `RTS_SHARDS_RUN_SHARD`).
+pub fn run_shard_script() -> PathBuf {
+    repo_file("RTS_SHARDS_RUN_SHARD", "../nix/run-shard.sh")
+}
+
+/// The committed nix/variants.json (or `RTS_SHARDS_VARIANTS_FILE`).
+pub fn committed_variants_file() -> PathBuf {
+    repo_file("RTS_SHARDS_VARIANTS_FILE", "../nix/variants.json")
+}
+
+/// A temporary "repository": nix/variants.json, nix/run-shard.sh and
+/// built/<variant>/rts_testsuite.wasm.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
 }
@@ -56,13 +81,20 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("nix")).unwrap();
         std::fs::write(dir.path().join("nix/variants.json"), VARIANTS_JSON).unwrap();
+        std::fs::copy(run_shard_script(), dir.path().join("nix/run-shard.sh")).unwrap();
+        let f = Fixture { dir };
         for v in VARIANT_NAMES {
-            let d = dir.path().join("built").join(v);
-            std::fs::create_dir_all(&d).unwrap();
-            let wasm = wat::parse_str(suite_wat(v == "64")).unwrap();
-            std::fs::write(d.join("rts_testsuite.wasm"), wasm).unwrap();
+            f.add_variant(v, v == "64");
         }
-        Fixture { dir }
+        f
+    }
+
+    /// Writes built/<variant>/rts_testsuite.wasm.
+    pub fn add_variant(&self, variant: &str, memory64: bool) {
+        let d = self.built().join(variant);
+        std::fs::create_dir_all(&d).unwrap();
+        let wasm = wat::parse_str(suite_wat(memory64)).unwrap();
+        std::fs::write(d.join("rts_testsuite.wasm"), wasm).unwrap();
     }
 
     pub fn path(&self) -> &Path {
@@ -113,6 +145,14 @@ pub fn bin(args: &[&str], cwd: &Path) -> Output {
         .current_dir(cwd)
         .output()
         .unwrap()
+}
+
+/// Parses an XML file with a real parser; the text is returned for the caller to parse again
+/// (roxmltree documents borrow it).
+pub fn xml_text(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    roxmltree::Document::parse(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text
 }
 
 pub fn stdout(o: &Output) -> String {

@@ -1,0 +1,312 @@
+//! How `bench` calls Nix and other commands: timed runs with captured output, the flake flags
+//! that pick nixpkgs, store queries and deletions, and parsing of their output.
+
+use anyhow::{Context, Result, bail};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// The last `n` lines of `text`.
+pub fn last_lines(text: &str, n: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(n)..].join("\n")
+}
+
+/// Runs a command to completion with stdout and stderr captured; returns its wall time and
+/// stdout. A failure is an error quoting the end of its stderr.
+pub fn timed(cmd: &mut Command, what: &str) -> Result<(f64, String)> {
+    let start = Instant::now();
+    let out = cmd
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot run {what}"))?;
+    let wall = start.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!(
+            "{what} failed ({}):\n{}",
+            out.status,
+            last_lines(&String::from_utf8_lossy(&out.stderr), 30)
+        );
+    }
+    Ok((wall, String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+pub fn progress(msg: &str) {
+    eprintln!("bench: {msg}");
+}
+
+/// How to call Nix: the repository, the system and the flags that pick nixpkgs.
+pub struct Nix {
+    pub root: PathBuf,
+    pub system: String,
+    pub real: bool,
+}
+
+impl Nix {
+    /// The flake flags for a checkout at `dir`: the stand-in unless RTS_SHARDS_NIXPKGS=real.
+    pub fn flake_flags(&self, dir: &Path) -> Vec<String> {
+        if self.real {
+            Vec::new()
+        } else {
+            vec![
+                "--override-input".into(),
+                "nixpkgs".into(),
+                format!("path:{}", dir.join("nix").join("hostpkgs").display()),
+            ]
+        }
+    }
+
+    /// `nix <args>` in `dir`, plus the flake flags when `flake` is set.
+    pub fn cmd(&self, dir: &Path, args: &[&str], flake: bool) -> Command {
+        let mut c = Command::new("nix");
+        c.current_dir(dir).args(args);
+        if flake {
+            c.args(self.flake_flags(dir));
+        }
+        c
+    }
+
+    /// `nix eval --json .#<attr> --apply 'x: builtins.mapAttrs (n: d: d.<field>) x'` in `dir`.
+    pub fn eval_map(
+        &self,
+        dir: &Path,
+        attr: &str,
+        field: &str,
+    ) -> Result<BTreeMap<String, String>> {
+        let installable = format!(".#{attr}");
+        let apply = format!("x: builtins.mapAttrs (n: d: d.{field}) x");
+        let (_, out) = timed(
+            &mut self.cmd(
+                dir,
+                &["eval", "--json", &installable, "--apply", &apply],
+                true,
+            ),
+            &format!("nix eval {installable} ({field})"),
+        )?;
+        string_map(&out)
+    }
+
+    /// `nix flake check --max-jobs N` in the repository; its wall time.
+    pub fn flake_check(&self, jobs: usize) -> Result<f64> {
+        let n = jobs.to_string();
+        Ok(timed(
+            &mut self.cmd(&self.root, &["flake", "check", "--max-jobs", &n], true),
+            "nix flake check",
+        )?
+        .0)
+    }
+
+    /// The GC roots that keep `path` alive (`nix-store --query --roots`), e.g. a result link.
+    pub fn roots(&self, path: &str) -> Result<Vec<String>> {
+        if !Path::new(path).exists() {
+            return Ok(Vec::new());
+        }
+        let (_, out) = timed(
+            Command::new("nix-store").args(["--query", "--roots", path]),
+            "nix-store --query --roots",
+        )?;
+        Ok(gc_roots(&out))
+    }
+
+    /// `nix store delete` of the paths that exist, together with the store paths that refer to
+    /// them (e.g. the Hydra aggregate `all-shards`, which Nix would otherwise keep them alive
+    /// for); returns those extra referrers. A path reachable from a GC root is an error.
+    pub fn delete(&self, paths: &[String]) -> Result<Vec<String>> {
+        let existing: Vec<&str> = paths
+            .iter()
+            .filter(|p| Path::new(p).exists())
+            .map(String::as_str)
+            .collect();
+        if existing.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Command::new("nix-store");
+        q.args(["--query", "--referrers-closure"]).args(&existing);
+        let (_, out) = timed(&mut q, "nix-store --query --referrers-closure")?;
+        let closure: Vec<String> = out.lines().map(str::to_string).collect();
+        let extra = extra_referrers(&existing, &closure);
+        let mut args = vec!["store", "delete"];
+        args.extend(existing.iter().copied());
+        args.extend(extra.iter().map(String::as_str));
+        timed(
+            &mut self.cmd(&self.root, &args, false),
+            "nix store delete (is a result link or another process keeping the paths alive? \
+             see nix-store --query --roots PATH)",
+        )?;
+        Ok(extra)
+    }
+}
+
+/// The roots in `nix-store --query --roots` output (`<root> -> <path>` lines); running
+/// processes (`/proc/...`) count, as they keep a path alive too.
+pub fn gc_roots(out: &str) -> Vec<String> {
+    out.lines()
+        .filter_map(|l| l.split(" -> ").next())
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// The paths of a referrers closure that are not among the paths asked for, sorted.
+pub fn extra_referrers(asked: &[&str], closure: &[String]) -> Vec<String> {
+    let mut v: Vec<String> = closure
+        .iter()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty() && !asked.contains(p))
+        .map(str::to_string)
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+pub fn nix_version() -> Result<String> {
+    let (_, out) = timed(
+        Command::new("nix").arg("--version"),
+        "nix --version (is Nix installed? use --skip-nix otherwise)",
+    )?;
+    Ok(out.trim().to_string())
+}
+
+pub fn nix_system() -> Result<String> {
+    let (_, out) = timed(
+        Command::new("nix").args([
+            "eval",
+            "--impure",
+            "--raw",
+            "--expr",
+            "builtins.currentSystem",
+        ]),
+        "nix eval builtins.currentSystem",
+    )?;
+    Ok(out.trim().to_string())
+}
+
+pub fn unix_nanos() -> u128 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Out paths of `nix build --json` output (not necessarily in the order of the installables).
+pub fn build_json_out_paths(text: &str) -> Result<Vec<String>> {
+    let v: serde_json::Value =
+        serde_json::from_str(text).context("malformed `nix build --json` output")?;
+    let arr = v
+        .as_array()
+        .context("`nix build --json` output is not an array")?;
+    arr.iter()
+        .map(|e| {
+            e.get("outputs")
+                .and_then(|o| o.get("out"))
+                .and_then(|o| o.as_str())
+                .map(str::to_string)
+                .context("`nix build --json` entry without outputs.out")
+        })
+        .collect()
+}
+
+/// The store path among `paths` whose name (after the hash) is `name`.
+pub fn store_path_named<'a>(paths: &'a [String], name: &str) -> Option<&'a String> {
+    paths.iter().find(|p| {
+        Path::new(p)
+            .file_name()
+            .and_then(|f| f.to_str())
+            .and_then(|f| f.split_once('-'))
+            .is_some_and(|(_, n)| n == name)
+    })
+}
+
+/// A `nix eval --json` name -> string map.
+pub fn string_map(text: &str) -> Result<BTreeMap<String, String>> {
+    serde_json::from_str(text).context("malformed `nix eval --json` output (expected name -> path)")
+}
+
+/// The Nix expression building `seeds.len()` probe shards (step 5c).
+pub fn probe_expr(real_nixpkgs: bool, variant: &str, seeds: &[u64]) -> String {
+    let shard = if real_nixpkgs {
+        "(builtins.getFlake (toString ./.)).lib.${builtins.currentSystem}.shard"
+    } else {
+        "(import ./nix/standin.nix).lib.shard"
+    };
+    let items: Vec<String> = seeds
+        .iter()
+        .map(|s| {
+            format!(
+                "(shard {{ variant = \"{variant}\"; module = \"bench\"; export = \"probe_empty\"; seed = {s}; }})"
+            )
+        })
+        .collect();
+    format!("let shard = {shard}; in [ {} ]", items.join(" "))
+}
+
+/// The warning about the referrers `Nix::delete` deleted beside the paths it was asked to.
+pub fn extra_note(extra: &[String]) -> Option<String> {
+    (!extra.is_empty()).then(|| {
+        format!(
+            "also deleted {} unrooted store path(s) referring to them: {}",
+            extra.len(),
+            extra.join(" ")
+        )
+    })
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    pub(in crate::bench) fn map(v: &[(&str, &str)]) -> BTreeMap<String, String> {
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    pub(in crate::bench) fn names(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn nix_outputs_and_probe_expression() {
+        let out = r#"[{"drvPath":"/nix/store/a.drv","outputs":{"out":"/nix/store/a-rts-ni"}},
+                      {"drvPath":"/nix/store/b.drv","outputs":{"out":"/nix/store/b-rts-inc"}}]"#;
+        assert_eq!(
+            build_json_out_paths(out).unwrap(),
+            ["/nix/store/a-rts-ni", "/nix/store/b-rts-inc"]
+        );
+        let paths = build_json_out_paths(out).unwrap();
+        assert_eq!(
+            store_path_named(&paths, "rts-inc").map(String::as_str),
+            Some("/nix/store/b-rts-inc")
+        );
+        assert_eq!(store_path_named(&paths, "rts-64"), None);
+        assert!(build_json_out_paths("{}").is_err());
+        assert!(build_json_out_paths(r#"[{"outputs":{}}]"#).is_err());
+        assert_eq!(
+            string_map(r#"{"ni-a":"/d/1"}"#).unwrap(),
+            map(&[("ni-a", "/d/1")])
+        );
+        assert!(string_map("[1]").is_err());
+        let closure = names(&["/s/a", "/s/all-shards", "/s/b", ""]);
+        assert_eq!(
+            extra_referrers(&["/s/a", "/s/b"], &closure),
+            ["/s/all-shards"]
+        );
+        assert!(extra_referrers(&["/s/a"], &names(&["/s/a"])).is_empty());
+        assert_eq!(
+            gc_roots("/tmp/ci/result -> /nix/store/x-shard\n/proc/12/maps -> /nix/store/x\n"),
+            ["/tmp/ci/result", "/proc/12/maps"]
+        );
+        assert!(gc_roots("").is_empty());
+        let e = probe_expr(false, "inc", &[5, 6]);
+        assert_eq!(
+            e,
+            "let shard = (import ./nix/standin.nix).lib.shard; in [ \
+             (shard { variant = \"inc\"; module = \"bench\"; export = \"probe_empty\"; seed = 5; }) \
+             (shard { variant = \"inc\"; module = \"bench\"; export = \"probe_empty\"; seed = 6; }) ]"
+        );
+        assert!(probe_expr(true, "64", &[1]).contains("builtins.getFlake"));
+    }
+}
