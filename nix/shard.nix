@@ -12,10 +12,15 @@
   seed,
   # Another export than test_<module>, e.g. the probe_* exports that are not tests.
   export ? "test_${module}",
-  maxMemory ? 4294967296,
-  timeoutSeconds ? 900,
+  # Caps; null leaves them to nix/run-shard.sh, the one place their defaults are written.
+  maxMemory ? null,
+  timeoutSeconds ? null,
 }: let
   shard = "${variant}-${module}";
+  orEmpty = v:
+    if v == null
+    then ""
+    else toString v;
 in
   builtins.derivation {
     name = "shard-${shard}";
@@ -26,9 +31,9 @@ in
       module
       seed
       export
-      maxMemory
-      timeoutSeconds
       ;
+    maxMemory = orEmpty maxMemory;
+    timeoutSeconds = orEmpty timeoutSeconds;
     builder = toolchain.bash;
     args = [./builder.sh ./run-shard.sh];
     PATH = toolchain.shardPath;

@@ -24,8 +24,9 @@ in {
 
   # Native Rust builds (the rts-shards CLI, its tests and lints): cargo, rustc, clippy
   # (pkgs/development/compilers/rust/clippy.nix), the C compiler as linker, wasmtime for the
-  # CLI's tests, and bash, which the CLI and its tests run as `sh` and `bash`.
-  rustPath = bin [pkgs.bash pkgs.coreutils pkgs.gnugrep pkgs.gawk pkgs.cargo pkgs.rustc pkgs.clippy pkgs.stdenv.cc pkgs.wasmtime];
+  # CLI's tests (which run shards through nix/run-shard.sh, with GNU time for peak memory), and
+  # bash, which the CLI and its tests run as `sh` and `bash`.
+  rustPath = bin [pkgs.bash pkgs.coreutils pkgs.gnugrep pkgs.gawk pkgs.time pkgs.cargo pkgs.rustc pkgs.clippy pkgs.stdenv.cc pkgs.wasmtime];
 
   # alejandra: pkgs/by-name/al/alejandra; deadnix: pkgs/by-name/de/deadnix;
   # statix: pkgs/by-name/st/statix (the stand-in has it only where tools/setup.sh could build it)

@@ -1,6 +1,6 @@
 # The flags every Nix command of this project gets: sourced by tools/common.sh (NIX_OPTS,
 # NIX_FLAGS, NIX_MODE), or run to print them, one per line, for other programs
-# (`rts-shards bench`). One definition of which nixpkgs is used and how.
+# (`rts-shards bench`; `--opts` for the options without the flake input override). One definition of which nixpkgs is used and how.
 #
 # RTS_SHARDS_NIXPKGS=real: the flake's locked nixpkgs, Nix as configured on this machine.
 # RTS_SHARDS_NIXPKGS=host: the strict stand-in nix/hostpkgs (tools/setup.sh installs its tools),
@@ -55,9 +55,15 @@ rts_nix_flags() {
   fi
 }
 
+# Run as a program: prints NIX_FLAGS, or with --opts NIX_OPTS (for commands that take no flake,
+# such as `nix build --impure --expr`), one per line.
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
   set -euo pipefail
   rts_nix_mode
   rts_nix_flags
-  printf '%s\n' "${NIX_FLAGS[@]}"
+  if [ "${1-}" = --opts ]; then
+    printf '%s\n' "${NIX_OPTS[@]}"
+  else
+    printf '%s\n' "${NIX_FLAGS[@]}"
+  fi
 fi

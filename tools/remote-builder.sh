@@ -62,9 +62,21 @@ CONF
 export NIX_SSHOPTS="-F $sshdir/config"
 rssh() { ssh -F "$sshdir/config" rts-builder "$@"; }
 
+rts_nix_mode
+rts_nix_flags
+# The builder's own Nix settings: this machine's, and with the stand-in its sandbox as well, so
+# that remote builds are as strict as local ones (a remote `nix-store --serve` reads nix.conf, not
+# our command line).
+cp /etc/nix/nix.conf "$sshdir/nix.conf" 2>/dev/null || : >"$sshdir/nix.conf"
+if [ "$NIX_MODE" = host ]; then
+  printf 'sandbox = true\nextra-sandbox-paths = %s\n' \
+    "$(nix eval "${NIX_OPTS[@]}" --raw "path:$ROOT/nix/hostpkgs#sandboxPaths")" >>"$sshdir/nix.conf"
+fi
+
 step "the builder: sshd on 127.0.0.1:$port with /nix = $state/nix"
 unshare --mount --propagation private -- bash -c \
-  "mount --bind '$state/nix' /nix && exec /usr/sbin/sshd -D -f '$sshdir/sshd_config'" &
+  "mount --bind '$state/nix' /nix && mount --bind '$sshdir/nix.conf' /etc/nix/nix.conf &&
+   exec /usr/sbin/sshd -D -f '$sshdir/sshd_config'" &
 sshd_pid=$!
 links=""
 cleanup() {
@@ -83,7 +95,11 @@ step "$count fresh shards (new seeds, so nothing is cached), built only by the r
 seed=$(date +%s)
 modules=$(nix eval --raw --impure --expr \
   "builtins.concatStringsSep \" \" (map (s: s.module) (builtins.filter (s: s.variant == \"inc\") (builtins.fromJSON (builtins.readFile ./nix/shards.json)).shards))")
-expr="let o = import ./nix/standin.nix; in ["
+if [ "$NIX_MODE" = host ]; then
+  expr="let o = import ./nix/standin.nix; in ["
+else
+  expr="let o = (builtins.getFlake (toString ./.)).lib.\${builtins.currentSystem}; in ["
+fi
 i=0
 for m in $modules; do
   [ $i -lt "$count" ] || break
@@ -93,7 +109,7 @@ done
 expr+=" ]"
 links=$(mktemp -d)
 start=$(date +%s.%N)
-nix build -L --impure --expr "$expr" --out-link "$links/r" \
+nix build "${NIX_OPTS[@]}" -L --impure --expr "$expr" --out-link "$links/r" \
   --max-jobs 0 --builders "ssh://rts-builder x86_64-linux $key 2 1 - - -"
 echo "built in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 

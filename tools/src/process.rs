@@ -234,7 +234,7 @@ mod tests {
 
     fn sh(script: &str, output: &Path, deadline: Option<Duration>) -> Outcome {
         execute(&Spec {
-            program: "/bin/sh".into(),
+            program: "sh".into(),
             args: vec!["-c".into(), script.into()],
             env: vec![("RTS_T".into(), Some("v".into()))],
             output: output.to_path_buf(),

@@ -40,9 +40,9 @@ const DEFAULT_PROBE_VARIANT: &str = "inc";
         7 critical path: the longest shard's share of W (target <= 5%) and LPT makespans for \
         8, 32 and 72 builders (plan's simulation of step 1's times) against the lower bound \
         max(longest, W/N) (target ratio <= 1.10 for 8 and 32).\n\n\
-        Nix runs with --override-input nixpkgs path:<root>/nix/hostpkgs (the host stand-in) \
-        unless RTS_SHARDS_NIXPKGS=real; `--expr` builds use nix/standin.nix, or the flake's \
-        lib with RTS_SHARDS_NIXPKGS=real. Step 3 deletes the shards' store outputs (and with \
+        Nix runs with the flags tools/nix-flags.sh prints: the strict stand-in for nixpkgs \
+        with the sandbox on, unless RTS_SHARDS_NIXPKGS=real; `--expr` builds use \
+        nix/standin.nix, or the flake's lib with RTS_SHARDS_NIXPKGS=real. Step 3 deletes the shards' store outputs (and with \
         --cold-variants the variants'); it fails if something else keeps them alive (a result \
         link, say). Nix's output is captured; the end of it is shown when a command fails.\n\n\
         The table goes to stdout line by line as figures come in, progress to stderr. \

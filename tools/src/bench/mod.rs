@@ -59,11 +59,11 @@ fn setup(args: Args) -> Result<Ctx> {
         (None, None)
     } else {
         let version = nix::nix_version()?;
-        let nix = Nix {
-            root: root.clone(),
-            system: nix::nix_system()?,
-            real: std::env::var("RTS_SHARDS_NIXPKGS").as_deref() == Ok("real"),
-        };
+        let nix = Nix::new(
+            root.clone(),
+            nix::nix_system()?,
+            std::env::var("RTS_SHARDS_NIXPKGS").as_deref() == Ok("real"),
+        )?;
         (Some(nix), Some(version))
     };
     let report = new_report(

@@ -41,29 +41,43 @@ pub struct Nix {
     pub root: PathBuf,
     pub system: String,
     pub real: bool,
+    /// Options for every command (`tools/nix-flags.sh --opts`): with the stand-in, the sandbox
+    /// and the host files it may see.
+    opts: Vec<String>,
+    /// Options for flake commands (`tools/nix-flags.sh`): `opts` and the nixpkgs override.
+    flake: Vec<String>,
 }
 
 impl Nix {
-    /// The flake flags for a checkout at `dir`: the stand-in unless RTS_SHARDS_NIXPKGS=real.
-    pub fn flake_flags(&self, dir: &Path) -> Vec<String> {
-        if self.real {
-            Vec::new()
-        } else {
-            vec![
-                "--override-input".into(),
-                "nixpkgs".into(),
-                format!("path:{}", dir.join("nix").join("hostpkgs").display()),
-            ]
-        }
+    /// Reads the flags from `tools/nix-flags.sh` of `root` (the one definition of them), for the
+    /// stand-in unless `real`. The override names `root`'s stand-in, which serves any copy of
+    /// the checkout too.
+    pub fn new(root: PathBuf, system: String, real: bool) -> Result<Nix> {
+        let flags = |extra: &[&str]| -> Result<Vec<String>> {
+            let script = root.join("tools").join("nix-flags.sh");
+            let mut cmd = Command::new("bash");
+            cmd.arg(&script)
+                .args(extra)
+                .env("RTS_SHARDS_NIXPKGS", if real { "real" } else { "host" });
+            let (_, out) = timed(&mut cmd, "tools/nix-flags.sh")?;
+            Ok(out.lines().map(str::to_string).collect())
+        };
+        let opts = flags(&["--opts"])?;
+        let flake = flags(&[])?;
+        Ok(Nix {
+            root,
+            system,
+            real,
+            opts,
+            flake,
+        })
     }
 
-    /// `nix <args>` in `dir`, plus the flake flags when `flake` is set.
+    /// `nix <args>` in `dir`, with the options, and the flake flags when `flake` is set.
     pub fn cmd(&self, dir: &Path, args: &[&str], flake: bool) -> Command {
         let mut c = Command::new("nix");
         c.current_dir(dir).args(args);
-        if flake {
-            c.args(self.flake_flags(dir));
-        }
+        c.args(if flake { &self.flake } else { &self.opts });
         c
     }
 
