@@ -40,7 +40,8 @@
   toolsVendor = vendor "tools" [../tools/Cargo.lock];
 
   # One standard library per wasm target, shared by the variants of that target.
-  mkSysroot = import ./sysroot.nix {inherit system toolchain rustSrc;};
+  wasmBuild = import ./wasm-build.nix {inherit system toolchain rustSrc;};
+  mkSysroot = import ./sysroot.nix {inherit toolchain rustSrc wasmBuild;};
   sysroots = builtins.listToAttrs (map (target: {
     name = target;
     value = mkSysroot target;
@@ -49,7 +50,7 @@
   rtsPackages = builtins.listToAttrs (map (name: {
       name = "rts-${name}";
       value = import ./variant.nix {
-        inherit system toolchain rtsSrc rustSrc rtsVendor name contentAddressed;
+        inherit wasmBuild rtsSrc rtsVendor name contentAddressed;
         variant = variants.${name};
         sysroot = sysroots.${variants.${name}.target};
       };

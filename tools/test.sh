@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The project's tests, as CI runs them: set-up, the CLI's and the runtime's own tests natively
-# (the fast loop), then every flake check: the three variant builds, the freshness of the
-# committed shard matrix, the CLI's tests and lints in Nix, the Nix lint, and every shard.
+# The project's tests, as CI runs them: the choice of nixpkgs and the set-up, the CLI's and the
+# runtime's own tests natively (the fast loop), the lint of the CI configuration, then every flake
+# check: the standard library and the three variant builds, portable precompilation, the
+# freshness of the committed shard matrix, the CLI's tests and lints in Nix, the Nix lint, and
+# every shard; the Hydra jobs; shards on a remote builder.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -24,7 +26,10 @@ step "rts: fmt, clippy, native tests (stop-the-world and incremental collectors)
   cargo test --locked -p rts-testsuite --features incremental
 )
 
-step "nix flake check: variant builds, shard matrix freshness, CLI tests and clippy, Nix lint, every shard"
+step "CI configuration: actionlint on the workflow, the Hydra spec, the flake attributes they name"
+bash tools/check-ci-config.sh
+
+step "nix flake check: standard library, variant builds, shard matrix freshness, CLI tests and clippy, Nix lint, every shard"
 check_log=$(mktemp)
 flake_check() {
   nix flake check "${NIX_FLAGS[@]}" --max-jobs "${MAX_JOBS:-$(nproc)}" --keep-going \
