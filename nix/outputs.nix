@@ -19,10 +19,13 @@
     path = ../rts;
     filter = path: type: notTarget path type && path != toString ../rts/tools;
   };
+  # The CLI's cargo package only: the scripts beside it (setup, test, ...) run no build.
   toolsSrc = builtins.path {
     name = "tools-src";
     path = ../tools;
-    filter = notTarget;
+    filter = path: type:
+      notTarget path type
+      && (dirOf path != toString ../tools || builtins.elem (baseNameOf path) ["Cargo.toml" "Cargo.lock" "src" "tests"]);
   };
   nixSrc = builtins.path {
     name = "nix-src";

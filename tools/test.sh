@@ -3,7 +3,7 @@
 # runtime's own tests natively (the fast loop), the lint of the CI configuration, then every flake
 # check: the standard library and the three variant builds, portable precompilation, the
 # freshness of the committed shard matrix, the CLI's tests and lints in Nix, the Nix lint, and
-# every shard; the Hydra jobs; shards on a remote builder.
+# every shard; the Hydra jobs; shards on a remote builder; the binary cache shared with a second store.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -59,3 +59,6 @@ echo
 
 step "remote builder: shards built on a second Nix store over ssh"
 bash tools/remote-builder.sh 6
+
+step "binary cache: the results pushed, signed, served over HTTP and substituted by a second store"
+bash tools/binary-cache.sh
