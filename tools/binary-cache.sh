@@ -96,12 +96,15 @@ nix flake check "${NIX_FLAGS[@]}" "${cache_opts[@]}" --store "$store2" --max-job
 secs=$(since "$start")
 substituted=$(grep -c "^copying path .* from 'http://127.0.0.1:$port'" "$work/check2.log" || true)
 built=$(grep -c "^building '" "$work/check2.log" || true)
+shards_substituted=$(grep -c "^copying path '[^']*-shard-[^']*' from 'http" "$work/check2.log" || true)
 same=0
 for p in "${shard_outs[@]}"; do
   cmp -s "$store2$p/result.json" "$p/result.json" || die "$p/result.json differs in the second store"
   same=$((same + 1))
 done
-echo "second store: $substituted paths substituted, $built built, in $secs s; $same of ${#shard_outs[@]} shard result.json files byte-identical to the first store's"
+echo "second store: $substituted paths substituted ($shards_substituted shards), $built built, in $secs s;" \
+  "$same of ${#shard_outs[@]} shard result.json files byte-identical to the first store's"
+[ "$shards_substituted" -eq "${#shard_outs[@]}" ] || die "only $shards_substituted of ${#shard_outs[@]} shards were substituted"
 [ "$built" -eq 0 ] || die "the second store built $built derivations"
 
 step "4. refused: an unsigned cache, and the signed one under a wrong key"
