@@ -10,27 +10,44 @@
 //! - [`HeapSizing`] decides how large a heap may become before the next collection, from the
 //!   amount of live data (never from a fixed constant), with overflow-free arithmetic.
 
-use crate::types::{Word, WASM_PAGE_WORDS};
+use crate::types::{Word, WASM_PAGE_WORDS, WORD_SIZE};
 use alloc::vec::Vec;
 
 /// A word offset into a [`Memory`].
 pub type Addr = usize;
 
-/// An allocation or growth request that the memory cannot satisfy.
+/// An allocation, growth or collection request that the heap's limit cannot satisfy.
+///
+/// Invariant: `requested > available` (a request that fits is never refused for the limit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OutOfMemory {
-    /// Words the request needed in total.
-    pub requested_words: usize,
-    /// The memory's limit in words.
-    pub limit_words: usize,
+    /// Bytes the request asked for (saturating).
+    pub requested: usize,
+    /// Bytes left below the limit when it was refused.
+    pub available: usize,
+}
+
+impl OutOfMemory {
+    /// The error for a request of `requested_words` more words when `available_words` are left.
+    pub fn words(requested_words: usize, available_words: usize) -> Self {
+        let e = OutOfMemory {
+            requested: requested_words.saturating_mul(WORD_SIZE),
+            available: available_words.saturating_mul(WORD_SIZE),
+        };
+        debug_assert!(
+            e.requested > e.available,
+            "refused a request that fits: {e:?}"
+        );
+        e
+    }
 }
 
 impl core::fmt::Display for OutOfMemory {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
-            "out of memory: {} words requested, limit {} words",
-            self.requested_words, self.limit_words
+            "out of memory: {} bytes requested, {} bytes available",
+            self.requested, self.available
         )
     }
 }
@@ -85,9 +102,20 @@ impl VecMemory {
         }
     }
 
+    /// An empty memory of at most `limit_bytes` bytes (rounded down to whole words).
+    pub fn bounded(limit_bytes: usize) -> Self {
+        Self::with_limit(limit_bytes / WORD_SIZE)
+    }
+
     /// An empty memory limited only by the address space.
     pub fn unlimited() -> Self {
-        Self::with_limit(usize::MAX / crate::types::WORD_SIZE)
+        Self::with_limit(usize::MAX / WORD_SIZE)
+    }
+}
+
+impl Default for VecMemory {
+    fn default() -> Self {
+        Self::unlimited()
     }
 }
 
@@ -104,17 +132,18 @@ impl Memory for VecMemory {
         if min_words <= self.words.len() {
             return Ok(());
         }
-        let oom = OutOfMemory {
-            requested_words: min_words,
-            limit_words: self.limit_words,
-        };
+        let have = self.words.len();
         if min_words > self.limit_words {
-            return Err(oom);
+            return Err(OutOfMemory::words(
+                min_words - have,
+                self.limit_words - have,
+            ));
         }
         let target = round_up_to_pages(min_words).min(self.limit_words);
+        // The host refusing memory below the limit leaves nothing available.
         self.words
-            .try_reserve_exact(target - self.words.len())
-            .map_err(|_| oom)?;
+            .try_reserve_exact(target - have)
+            .map_err(|_| OutOfMemory::words(min_words - have, 0))?;
         self.words.resize(target, 0);
         Ok(())
     }
@@ -146,10 +175,11 @@ impl<M: Memory> BumpAllocator<M> {
     ///
     /// Growth doubles the memory (at least), so `k` allocations cost `O(k)` amortized copies.
     pub fn alloc(&mut self, n: usize) -> Result<Addr, OutOfMemory> {
-        let end = self.hp.checked_add(n).ok_or(OutOfMemory {
-            requested_words: usize::MAX,
-            limit_words: self.memory.limit(),
-        })?;
+        let available = self.memory.limit().saturating_sub(self.hp);
+        let end = match self.hp.checked_add(n) {
+            Some(end) if end <= self.memory.limit() => end,
+            _ => return Err(OutOfMemory::words(n, available)),
+        };
         if end > self.memory.len() {
             let doubled = self.memory.len().saturating_mul(2);
             let wanted = end.max(doubled).min(self.memory.limit());

@@ -93,11 +93,27 @@ pub trait Collector {
     }
 
     /// Does a bounded amount of collection work. Stop-the-world plans finish in one increment.
-    fn collect_increment(&mut self, roots: &mut [Word]) -> Progress;
+    ///
+    /// Fails when the collector itself needs memory beyond the heap's limit (a copying
+    /// to-space, an incremental evacuation target); the heap stays valid (see each plan).
+    fn collect_increment(&mut self, roots: &mut [Word]) -> Result<Progress, OutOfMemory>;
 
     /// Runs a whole collection (finishing one in progress).
-    fn collect(&mut self, roots: &mut [Word]) {
-        while self.collect_increment(roots) == Progress::Continue {}
+    fn collect(&mut self, roots: &mut [Word]) -> Result<(), OutOfMemory> {
+        while self.collect_increment(roots)? == Progress::Continue {}
+        Ok(())
+    }
+
+    /// Words the heap occupies and is charged against its limit for: objects live or dead,
+    /// forwarding stubs and (partitioned heaps) the unused rest of partitions in use.
+    fn used_words(&self) -> usize;
+
+    /// The most words the heap may occupy (its memories' limits together).
+    fn limit_words(&self) -> usize;
+
+    /// Words per partition of a partitioned heap; `None` for a dense one.
+    fn partition_words(&self) -> Option<usize> {
+        None
     }
 
     /// Asks that the next collection be a full one (generational plans); others ignore it.

@@ -182,7 +182,8 @@ fn check_object(
 
 /// The whole check of a collector's heap: [`check_graph`], then a walk over every object in the
 /// heap (each reachable object once, at its reached address; with `exact`, nothing else), then
-/// the collector's own [`Collector::verify`] (headers, forwarding, bitmaps).
+/// the reclamation oracle (with `exact`, the heap occupies exactly the reachable objects' words),
+/// then the collector's own [`Collector::verify`] (headers, forwarding, bitmaps).
 pub fn check(
     ctx: &Ctx,
     model: &Model,
@@ -221,6 +222,20 @@ pub fn check(
         reached.ids.len(),
         "{what}: reachable objects found by the heap walk"
     );
+    if exact {
+        let live_words: usize = reached
+            .ids
+            .iter()
+            .filter_map(|&id| reached.addr[id])
+            .map(|a| size_of_header(words[a]).unwrap_or(0))
+            .sum();
+        check_eq!(
+            ctx,
+            gc.used_words(),
+            live_words,
+            "{what}: heap words after a complete collection (the reachable objects' words)"
+        );
+    }
     if let Err(e) = gc.verify(roots) {
         ctx.fail(format_args!(
             "{what}: {} verify: {e}",

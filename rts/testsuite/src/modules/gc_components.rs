@@ -1,10 +1,12 @@
 //! GC components on their own: object headers and values, the mark bitmap against a `Vec<bool>`
 //! model, the growing mark stack, the remembered set, the partition table, and the write
 //! barriers of the generational (old-to-young slots remembered) and incremental (SATB: the
-//! overwritten target is shaded) collectors.
+//! overwritten target is shaded) collectors; every collector over a bounded heap.
 
+use crate::fixtures::bounded::fill_collect_refill;
 use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use alloc::vec::Vec;
+use rts::gc::copying::Copying;
 use rts::gc::generational::Generational;
 use rts::gc::incremental::{Incremental, IncrementalParams, Phase};
 use rts::gc::markcompact::MarkCompact;
@@ -13,8 +15,9 @@ use rts::gc::policy::mark_stack::{MarkStack, INITIAL_CAPACITY};
 use rts::gc::policy::partitions::{PartitionTable, State};
 use rts::gc::policy::remset::RememberedSet;
 use rts::gc::{Collector, Progress};
-use rts::memory::HeapSizing;
+use rts::memory::{HeapSizing, VecMemory};
 use rts::object::{self, Kind, KINDS};
+use rts::types::WORD_SIZE;
 
 /// The sub-tests, in order, named after their functions (the only place the names are written).
 pub const TESTS: &[SubTest] = tests![
@@ -24,8 +27,23 @@ pub const TESTS: &[SubTest] = tests![
     remembered_set,
     partition_table,
     generational_barrier,
-    satb_barrier
+    satb_barrier,
+    bounded_heaps
 ];
+
+/// Words of a bounded dense heap: a few hundred small objects, enough to grow the memory by
+/// several steps and to fill it exactly (page growth is capped at the limit).
+const BOUNDED_WORDS: usize = 2048;
+/// Partition words of the bounded incremental heap, and its partitions: a dozen partitions
+/// give whole dead partitions in the middle and live ones at both ends.
+const BOUNDED_PARTITION: usize = 64;
+const BOUNDED_PARTITIONS: usize = 12;
+/// Unreclaimed words allowed per partition after two cycles without mutation (the reclamation
+/// oracle): a partition kept in the second cycle is at least half live (evacuation below 50%),
+/// evacuation targets are filled without gaps (the filler objects are 4 words, the partition a
+/// multiple of 4; the 2-word continuation table costs at most 2 words per target), and the one
+/// allocation partition, which may be nearly empty, is paid for by one extra partition.
+const UNRECLAIMED_PER_PARTITION: usize = BOUNDED_PARTITION / 2;
 
 fn object_model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
@@ -176,7 +194,8 @@ fn mark_stack(ctx: &Ctx) {
         next = object::ptr(node);
     }
     let mut roots = [next];
-    gc.collect(&mut roots);
+    gc.collect(&mut roots)
+        .unwrap_or_else(|e| ctx.fail(format_args!("collecting: {e}")));
     check!(
         ctx,
         gc.mark_stack().growths() > 0,
@@ -267,7 +286,8 @@ fn generational_barrier(ctx: &Ctx) {
         .alloc(Kind::Array, 2)
         .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
     let mut roots = [object::ptr(old)];
-    gc.collect(&mut roots);
+    gc.collect(&mut roots)
+        .unwrap_or_else(|e| ctx.fail(format_args!("collecting: {e}")));
     let old = object::addr_of(roots[0]);
     check_eq!(
         ctx,
@@ -294,7 +314,8 @@ fn generational_barrier(ctx: &Ctx) {
         alloc::vec![old + 2],
         "old-to-young slot remembered once"
     );
-    gc.collect(&mut roots);
+    gc.collect(&mut roots)
+        .unwrap_or_else(|e| ctx.fail(format_args!("collecting: {e}")));
     check!(
         ctx,
         gc.remembered().is_empty(),
@@ -335,7 +356,7 @@ fn satb_barrier(ctx: &Ctx) {
     check_eq!(
         ctx,
         gc.collect_increment(&mut roots),
-        Progress::Continue,
+        Ok(Progress::Continue),
         "first increment of a tiny budget"
     );
     check_eq!(ctx, gc.phase(), Phase::Mark, "phase after one increment");
@@ -357,12 +378,102 @@ fn satb_barrier(ctx: &Ctx) {
         gc.is_marked(fresh),
         "object allocated during marking is not black"
     );
-    gc.collect(&mut roots);
+    gc.collect(&mut roots)
+        .unwrap_or_else(|e| ctx.fail(format_args!("collecting: {e}")));
     check_eq!(ctx, gc.phase(), Phase::Idle, "phase after a finished cycle");
     check!(
         ctx,
         gc.verify(&roots).is_ok(),
         "heap invalid after the cycle: {:?}",
+        gc.verify(&roots)
+    );
+}
+
+/// Each collector over a bounded heap: filled to the limit, `OutOfMemory` with consistent sizes,
+/// garbage collected (model-checked), room again; and copying's to-space refused.
+fn bounded_heaps(ctx: &Ctx) {
+    let bytes = BOUNDED_WORDS * WORD_SIZE;
+    let sizing = HeapSizing::default();
+    let mut copying = Copying::bounded(sizing, bytes);
+    fill_collect_refill(
+        ctx,
+        &mut copying,
+        BOUNDED_WORDS / 2,
+        64,
+        None,
+        "bounded copying",
+    );
+    let mut mc = MarkCompact::bounded(sizing, bytes);
+    fill_collect_refill(
+        ctx,
+        &mut mc,
+        BOUNDED_WORDS,
+        64,
+        None,
+        "bounded mark-compact",
+    );
+    let mut gen = Generational::bounded(sizing, bytes);
+    fill_collect_refill(
+        ctx,
+        &mut gen,
+        BOUNDED_WORDS,
+        64,
+        None,
+        "bounded generational",
+    );
+    let params = IncrementalParams {
+        partition_words: BOUNDED_PARTITION,
+        increment_words: BOUNDED_PARTITION,
+        evacuate_below_percent: 50,
+        ..IncrementalParams::default()
+    };
+    let limit = BOUNDED_PARTITION * BOUNDED_PARTITIONS;
+    let mut inc = Incremental::bounded(params, limit * WORD_SIZE);
+    fill_collect_refill(
+        ctx,
+        &mut inc,
+        limit,
+        BOUNDED_PARTITION,
+        Some(UNRECLAIMED_PER_PARTITION),
+        "bounded incremental",
+    );
+    check_eq!(
+        ctx,
+        inc.partitions().len(),
+        BOUNDED_PARTITIONS,
+        "partitions of the bounded incremental heap"
+    );
+    // To-space smaller than from-space: the collection is refused and changes nothing.
+    let mut gc = Copying::with_memories(
+        sizing,
+        VecMemory::with_limit(BOUNDED_WORDS),
+        VecMemory::with_limit(BOUNDED_WORDS / 4),
+    );
+    let mut roots = Vec::new();
+    while gc.used_words() < BOUNDED_WORDS / 2 {
+        let a = gc
+            .alloc(Kind::MutBox, 0)
+            .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
+        roots.push(object::ptr(a));
+    }
+    let before: Vec<_> = gc.words().to_vec();
+    let used = gc.used_words();
+    match gc.collect(&mut roots) {
+        Err(e) => check!(
+            ctx,
+            e.requested == used * WORD_SIZE && e.available == BOUNDED_WORDS / 4 * WORD_SIZE,
+            "to-space refused with {e:?} for {used} words"
+        ),
+        Ok(()) => ctx.fail(format_args!(
+            "{} words collected into a to-space of {}",
+            used,
+            BOUNDED_WORDS / 4
+        )),
+    }
+    check!(
+        ctx,
+        gc.words() == before.as_slice() && gc.verify(&roots).is_ok(),
+        "a refused collection changed the heap: {:?}",
         gc.verify(&roots)
     );
 }

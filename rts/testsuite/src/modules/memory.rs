@@ -4,7 +4,7 @@
 use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use alloc::vec::Vec;
 use rts::memory::{round_up_to_pages, BumpAllocator, HeapSizing, Memory, OutOfMemory, VecMemory};
-use rts::types::{Word, WASM_PAGE_WORDS};
+use rts::types::{Word, WASM_PAGE_WORDS, WORD_SIZE};
 
 /// The sub-tests, in order, named after their functions (the only place the names are written).
 pub const TESTS: &[SubTest] = tests![
@@ -131,8 +131,8 @@ fn limit(ctx: &Ctx) {
         ctx,
         err,
         Err(OutOfMemory {
-            requested_words: hp + limit,
-            limit_words: limit
+            requested: limit * WORD_SIZE,
+            available: (limit - hp) * WORD_SIZE
         }),
         "allocation past the limit"
     );

@@ -8,13 +8,22 @@
 //! on it ([`ROUNDS_PER_CYCLE`] rounds, as the random-heap tests do), and upgrades: the collector's
 //! heap (objects moved, garbage left behind) is saved to stable memory, loaded into a fresh heap,
 //! checked exactly against the model, and saved again to the same bytes.
+//!
+//! `heap_size_rule`: the same graph under the incremental collector in a bounded heap of
+//! [`heap_limit_bytes`] (`max(3 * PARTITION_SIZE, 2 * heap size)`) completes two cycles with the
+//! checker green; in the old fixed `3 * PARTITION_SIZE` heap it runs out of memory (already
+//! while building: the graph takes about 102,000 words, three partitions 98,304).
 
 use crate::fixtures::{build, params, persist_and_check, run_rounds, Rounds, PLANS};
 use crate::harness::{check, tests, Ctx, Rng, SubTest};
-use crate::model;
+use crate::model::{self, Model};
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
-use rts::types::Word;
+use rts::gc::incremental::{heap_limit_bytes, Incremental, IncrementalParams, PARTITION_SIZE};
+use rts::gc::{Collector, Progress};
+use rts::memory::OutOfMemory;
+use rts::types::{Word, WORD_SIZE};
 
 /// The seed of the graph, whatever the module's seed.
 pub const SEED: u64 = 4711;
@@ -33,15 +42,20 @@ pub const UPGRADE_CYCLES: usize = 16;
 pub const ROUNDS_PER_CYCLE: usize = 2;
 
 /// The sub-tests, in order, named after their functions (the only place the names are written).
-pub const TESTS: &[SubTest] = tests![graph_20k];
+pub const TESTS: &[SubTest] = tests![graph_20k, heap_size_rule];
 
-fn graph_20k(ctx: &Ctx) {
+/// The 20k-object graph (the same for every seed) and its description.
+fn graph() -> (Model, String) {
     let mut rng = Rng::derive(SEED, &[20_000]);
     let mut p = params(&mut rng, OBJECTS);
     p.max_edges = 2 * OBJECTS;
     p.roots = 16;
-    let mut m = model::random_model(&mut rng, &p);
-    let what = format!("20k graph ({p:?})");
+    let m = model::random_model(&mut rng, &p);
+    (m, format!("20k graph ({p:?})"))
+}
+
+fn graph_20k(ctx: &Ctx) {
+    let (mut m, what) = graph();
     let (heap, roots) = build(ctx, &m, &what);
     let reachable = m.reachable().len();
     check!(
@@ -72,5 +86,62 @@ fn graph_20k(ctx: &Ctx) {
         // And is upgraded again, from the collector's heap.
         let resolved: Vec<Word> = roots.iter().map(|&r| gc.resolve(r)).collect();
         persist_and_check(ctx, &m, gc.words(), &resolved, &what);
+    }
+}
+
+/// Evacuation threshold of `heap_size_rule`: partitions under 90% live are evacuated, so a cycle
+/// copies most of the graph and needs room to copy into, as a long-running heap would.
+const RULE_EVACUATE_PERCENT: usize = 90;
+
+/// Builds the graph in an incremental heap of `limit_bytes` and runs two full cycles, the
+/// checker after every increment; the first `OutOfMemory` (building or collecting) is returned.
+fn run_bounded(ctx: &Ctx, m: &Model, limit_bytes: usize, what: &str) -> Result<(), OutOfMemory> {
+    let params = IncrementalParams {
+        // Whole-heap increments of a few partitions: about a dozen checks per cycle.
+        increment_words: PARTITION_SIZE / 2,
+        evacuate_below_percent: RULE_EVACUATE_PERCENT,
+        ..IncrementalParams::default()
+    };
+    let mut gc = Incremental::bounded(params, limit_bytes);
+    let mut roots = model::build_heap(m, &mut gc)?;
+    model::check(ctx, m, &gc, &roots, false, &format!("{what}, built"));
+    for cycle in 0..2 {
+        for inc in 0.. {
+            let done = gc.collect_increment(&mut roots)? == Progress::Done;
+            let label = format!("{what}, cycle {cycle}, increment {inc}");
+            model::check(ctx, m, &gc, &roots, false, &label);
+            if done {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn heap_size_rule(ctx: &Ctx) {
+    let (m, what) = graph();
+    let (heap, _) = build(ctx, &m, &what);
+    let heap_words = heap.used_words();
+    drop(heap);
+    let old = 3 * PARTITION_SIZE * WORD_SIZE;
+    let new = heap_limit_bytes(PARTITION_SIZE, heap_words);
+    check!(
+        ctx,
+        new > old,
+        "{what}: {heap_words} heap words need no more than the old {old} bytes"
+    );
+    match run_bounded(ctx, &m, old, &format!("{what}, old heap of {old} bytes")) {
+        Err(e) => check!(
+            ctx,
+            e.requested > e.available && e.available < old,
+            "{what}: inconsistent {e:?} in the old heap of {old} bytes"
+        ),
+        Ok(()) => ctx.fail(format_args!(
+            "{what}: {heap_words} heap words fit the old {old}-byte heap; the test proves nothing"
+        )),
+    }
+    let label = format!("{what}, new heap of {new} bytes");
+    if let Err(e) = run_bounded(ctx, &m, new, &label) {
+        ctx.fail(format_args!("{label}: {e}"));
     }
 }

@@ -128,7 +128,8 @@ fn from_collector(ctx: &Ctx) {
         let (mut m, mut roots) = model::build_random_heap(&mut rng, &p, gc.as_mut())
             .unwrap_or_else(|e| ctx.fail(format_args!("{what}: building: {e}")));
         for round in 0..3 {
-            gc.collect(&mut roots);
+            gc.collect(&mut roots)
+                .unwrap_or_else(|e| ctx.fail(format_args!("collecting: {e}")));
             let reached = model::check(
                 ctx,
                 &m,

@@ -7,6 +7,10 @@
 //! forwarding header plus the new address in its first two words, so shared objects are copied
 //! once. Afterwards the spaces swap and the old from-space is poisoned (debug) and kept for reuse.
 //!
+//! The two semispaces are two memories of one plan; a bounded heap gives each half the limit
+//! ([`Copying::bounded`]). Allocation fails with [`OutOfMemory`] when from-space is full; a
+//! collection fails, before touching anything, when to-space cannot be reserved.
+//!
 //! Invariants: after a collection from-space holds exactly the reachable objects, back to back,
 //! in breadth-first order from the roots; no forwarding header remains reachable.
 
@@ -14,7 +18,7 @@ use crate::gc::policy::bitmap::MarkBitmap;
 use crate::gc::policy::space::Space;
 use crate::gc::sanity::check_dense;
 use crate::gc::{debug_verify, Collector, Constraints, Progress};
-use crate::memory::{Addr, HeapSizing, OutOfMemory};
+use crate::memory::{Addr, HeapSizing, Memory, OutOfMemory, VecMemory};
 use crate::object::{
     addr_of, fields_of_header, forwarding_header, is_forwarded, is_ptr, object_size, ptr, Kind,
 };
@@ -31,27 +35,40 @@ pub const CONSTRAINTS: Constraints = Constraints {
 };
 
 /// A semispace collector.
-#[derive(Debug, Default)]
-pub struct Copying {
-    from: Space,
-    to: Space,
+#[derive(Debug)]
+pub struct Copying<M: Memory = VecMemory> {
+    from: Space<M>,
+    to: Space<M>,
     sizing: HeapSizing,
     threshold: usize,
 }
 
 impl Copying {
-    /// An empty heap with the given sizing policy.
+    /// An empty heap without a limit, with the given sizing policy.
     pub fn new(sizing: HeapSizing) -> Self {
+        Self::with_memories(sizing, VecMemory::unlimited(), VecMemory::unlimited())
+    }
+
+    /// An empty heap of at most `limit_bytes` bytes, half of them per semispace.
+    pub fn bounded(sizing: HeapSizing, limit_bytes: usize) -> Self {
+        let half = limit_bytes / 2;
+        Self::with_memories(sizing, VecMemory::bounded(half), VecMemory::bounded(half))
+    }
+}
+
+impl<M: Memory> Copying<M> {
+    /// An empty heap over two empty memories (from-space and to-space).
+    pub fn with_memories(sizing: HeapSizing, from: M, to: M) -> Self {
         Copying {
-            from: Space::new(),
-            to: Space::new(),
+            from: Space::over(from),
+            to: Space::over(to),
             sizing,
             threshold: sizing.next_threshold(0),
         }
     }
 
     /// Copies the object `v` points to into to-space (once), returning its new pointer.
-    fn evacuate(from: &mut Space, to: &mut Space, v: Word) -> Word {
+    fn evacuate(from: &mut Space<M>, to: &mut Space<M>, v: Word) -> Word {
         if !is_ptr(v) {
             return v;
         }
@@ -72,7 +89,7 @@ impl Copying {
     }
 }
 
-impl Collector for Copying {
+impl<M: Memory> Collector for Copying<M> {
     fn constraints(&self) -> Constraints {
         CONSTRAINTS
     }
@@ -93,11 +110,11 @@ impl Collector for Copying {
         self.from.words_mut()[obj + offset] = value;
     }
 
-    fn collect_increment(&mut self, roots: &mut [Word]) -> Progress {
+    fn collect_increment(&mut self, roots: &mut [Word]) -> Result<Progress, OutOfMemory> {
         let (from, to) = (&mut self.from, &mut self.to);
         to.truncate(0);
-        to.reserve(self.sizing.to_space_words(from.hp()))
-            .expect("no memory for to-space");
+        // Nothing has moved yet, so a refused to-space leaves the heap as it was.
+        to.reserve(self.sizing.to_space_words(from.hp()))?;
         for r in roots.iter_mut() {
             *r = Self::evacuate(from, to, *r);
         }
@@ -116,7 +133,15 @@ impl Collector for Copying {
         to.truncate(0);
         self.threshold = self.sizing.next_threshold(self.from.hp());
         debug_verify(self, roots);
-        Progress::Done
+        Ok(Progress::Done)
+    }
+
+    fn used_words(&self) -> usize {
+        self.from.hp()
+    }
+
+    fn limit_words(&self) -> usize {
+        self.from.limit().saturating_add(self.to.limit())
     }
 
     fn should_collect(&self) -> bool {

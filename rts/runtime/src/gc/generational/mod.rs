@@ -10,6 +10,9 @@
 //! the old generation outgrows the threshold computed from its size after the last full one.
 //! Marking and compaction are the shared ones of [`crate::gc::common`].
 //!
+//! Allocation fails with [`OutOfMemory`] at the memory's limit; collections compact in place
+//! and need no heap memory, so they cannot fail.
+//!
 //! Invariants: between collections every old-to-young pointer is in a remembered slot; after a
 //! collection the young generation is empty, the remembered set and the bitmap are clear; after
 //! a full collection exactly the reachable objects remain.
@@ -23,7 +26,7 @@ use crate::gc::policy::remset::RememberedSet;
 use crate::gc::policy::space::Space;
 use crate::gc::sanity::check_dense;
 use crate::gc::{debug_verify, Collector, Constraints, Progress};
-use crate::memory::{Addr, HeapSizing, OutOfMemory};
+use crate::memory::{Addr, HeapSizing, Memory, OutOfMemory, VecMemory};
 use crate::object::{addr_of, fields_of_header, is_ptr, object_size, Kind};
 use crate::types::Word;
 use alloc::format;
@@ -40,9 +43,9 @@ pub const CONSTRAINTS: Constraints = Constraints {
 };
 
 /// A generational collector.
-#[derive(Debug, Default)]
-pub struct Generational {
-    space: Space,
+#[derive(Debug)]
+pub struct Generational<M: Memory = VecMemory> {
+    space: Space<M>,
     young_start: Addr,
     remset: RememberedSet,
     bitmap: MarkBitmap,
@@ -54,12 +57,30 @@ pub struct Generational {
 }
 
 impl Generational {
-    /// An empty heap with the given sizing policy (for the old generation).
+    /// An empty heap without a limit, with the given sizing policy (for the old generation).
     pub fn new(sizing: HeapSizing) -> Self {
+        Self::with_memory(sizing, VecMemory::unlimited())
+    }
+
+    /// An empty heap of at most `limit_bytes` bytes.
+    pub fn bounded(sizing: HeapSizing, limit_bytes: usize) -> Self {
+        Self::with_memory(sizing, VecMemory::bounded(limit_bytes))
+    }
+}
+
+impl<M: Memory> Generational<M> {
+    /// An empty heap over an empty memory.
+    pub fn with_memory(sizing: HeapSizing, memory: M) -> Self {
         Generational {
+            space: Space::over(memory),
+            young_start: 0,
+            remset: RememberedSet::new(),
+            bitmap: MarkBitmap::new(),
+            stack: MarkStack::new(),
             sizing,
             old_threshold: sizing.next_threshold(0),
-            ..Default::default()
+            full_requested: false,
+            last_full: false,
         }
     }
 
@@ -126,7 +147,7 @@ impl Generational {
     }
 }
 
-impl Collector for Generational {
+impl<M: Memory> Collector for Generational<M> {
     fn constraints(&self) -> Constraints {
         CONSTRAINTS
     }
@@ -151,13 +172,21 @@ impl Collector for Generational {
         }
     }
 
-    fn collect_increment(&mut self, roots: &mut [Word]) -> Progress {
+    fn collect_increment(&mut self, roots: &mut [Word]) -> Result<Progress, OutOfMemory> {
         if self.full_requested || self.young_start >= self.old_threshold {
             self.collect_full(roots);
         } else {
             self.collect_young(roots);
         }
-        Progress::Done
+        Ok(Progress::Done)
+    }
+
+    fn used_words(&self) -> usize {
+        self.space.hp()
+    }
+
+    fn limit_words(&self) -> usize {
+        self.space.limit()
     }
 
     fn request_full(&mut self) {

@@ -19,6 +19,12 @@
 //! The partitions' words are one shared [`Space`]: the plan chooses where an object goes, the
 //! space initialises it and walks each partition.
 //!
+//! Bounded heaps. The heap may hold at most its memory's limit of partition words. Allocation
+//! (by the mutator or by evacuation) that needs partitions beyond the limit fails with
+//! [`OutOfMemory`] before changing anything. A failed evacuation leaves the cycle in Evacuate
+//! with the heap valid (copies made so far are forwarded); the next increment retries. A heap
+//! should be sized with [`heap_limit_bytes`], leaving room to evacuate into.
+//!
 //! Invariants: between cycles the bitmap is clear, no partition is marked for evacuation and no
 //! reachable object is forwarded; during Evacuate and Update every reachable object is marked.
 #![allow(clippy::needless_range_loop)] // scanned words are heap addresses, not just indices
@@ -29,11 +35,11 @@ use crate::gc::policy::partitions::{PartitionTable, State};
 use crate::gc::policy::space::Space;
 use crate::gc::sanity::check_header;
 use crate::gc::{debug_verify, poison, Collector, Constraints, Progress};
-use crate::memory::{Addr, HeapSizing, OutOfMemory};
+use crate::memory::{Addr, HeapSizing, Memory, OutOfMemory, VecMemory};
 use crate::object::{
     addr_of, fields_of_header, forwarding_header, is_forwarded, is_ptr, object_size, ptr, Kind,
 };
-use crate::types::Word;
+use crate::types::{Word, WORD_SIZE};
 use alloc::format;
 use alloc::string::String;
 
@@ -45,6 +51,21 @@ pub const CONSTRAINTS: Constraints = Constraints {
     needs_write_barrier: true,
     frees_all_garbage: false,
 };
+
+/// Words per partition by default.
+pub const PARTITION_SIZE: usize = 32 * 1024;
+
+/// The size in bytes of a bounded heap for a program whose heap (objects back to back, as a
+/// dense collector would hold them) takes `heap_words` words: `max(3 * partition_words,
+/// 2 * heap_words)` words. Twice the content leaves room to evacuate into while sparse
+/// partitions still hold their garbage; three partitions are the least for one allocation
+/// partition, one being evacuated and one target.
+pub fn heap_limit_bytes(partition_words: usize, heap_words: usize) -> usize {
+    partition_words
+        .saturating_mul(3)
+        .max(heap_words.saturating_mul(2))
+        .saturating_mul(WORD_SIZE)
+}
 
 /// Tuning of the incremental plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +83,7 @@ pub struct IncrementalParams {
 impl Default for IncrementalParams {
     fn default() -> Self {
         IncrementalParams {
-            partition_words: 32 * 1024,
+            partition_words: PARTITION_SIZE,
             increment_words: 64 * 1024,
             evacuate_below_percent: 50,
             sizing: HeapSizing::default(),
@@ -85,9 +106,9 @@ pub enum Phase {
 
 /// The incremental collector.
 #[derive(Debug)]
-pub struct Incremental {
+pub struct Incremental<M: Memory = VecMemory> {
     /// The partitions' words: `[0, table.heap_words())`.
-    space: Space,
+    space: Space<M>,
     table: PartitionTable,
     alloc_part: Option<usize>,
     bitmap: MarkBitmap,
@@ -101,10 +122,22 @@ pub struct Incremental {
 }
 
 impl Incremental {
-    /// An empty heap.
+    /// An empty heap without a limit.
     pub fn new(params: IncrementalParams) -> Self {
+        Self::with_memory(params, VecMemory::unlimited())
+    }
+
+    /// An empty heap of at most `limit_bytes` bytes.
+    pub fn bounded(params: IncrementalParams, limit_bytes: usize) -> Self {
+        Self::with_memory(params, VecMemory::bounded(limit_bytes))
+    }
+}
+
+impl<M: Memory> Incremental<M> {
+    /// An empty heap over an empty memory.
+    pub fn with_memory(params: IncrementalParams, memory: M) -> Self {
         Incremental {
-            space: Space::new(),
+            space: Space::over(memory),
             table: PartitionTable::new(params.partition_words),
             alloc_part: None,
             bitmap: MarkBitmap::new(),
@@ -132,11 +165,25 @@ impl Incremental {
         &self.table
     }
 
+    /// Makes room for `n` new partitions where the table would put them; fails, changing
+    /// nothing, when they would end beyond the limit.
+    fn reserve_partitions(&mut self, n: usize) -> Result<(), OutOfMemory> {
+        let first = self.table.find(n);
+        let end = (first + n).saturating_mul(self.table.size());
+        let limit = self.space.limit();
+        if end > limit {
+            let start = self.table.start(first);
+            return Err(OutOfMemory::words(end - start, limit.saturating_sub(start)));
+        }
+        self.space.reserve(end)
+    }
+
     /// Allocates `size` words (black during a cycle) without initialising them.
     fn alloc_words(&mut self, size: usize) -> Result<Addr, OutOfMemory> {
         let p = self.table.size();
         let in_cycle = self.phase != Phase::Idle;
         let a = if size > p {
+            self.reserve_partitions(size.div_ceil(p))?;
             let i = self.table.take(size.div_ceil(p), in_cycle);
             let a = self.table.start(i);
             self.table.get_mut(i).top = a + size;
@@ -146,6 +193,7 @@ impl Incremental {
                 .alloc_part
                 .is_some_and(|i| self.table.get(i).top + size <= self.table.end(i));
             if !fits {
+                self.reserve_partitions(1)?;
                 self.alloc_part = Some(self.table.take(1, in_cycle));
             }
             let i = self.alloc_part.unwrap_or_default();
@@ -219,12 +267,13 @@ impl Incremental {
         self.cursor = 0;
     }
 
-    /// Copies marked objects out of chosen partitions; true when done.
-    fn evacuate_step(&mut self, budget: &mut usize) -> bool {
+    /// Copies marked objects out of chosen partitions; true when done. Fails, before copying
+    /// the object at the cursor, when no target partition fits below the limit.
+    fn evacuate_step(&mut self, budget: &mut usize) -> Result<bool, OutOfMemory> {
         while *budget > 0 {
             let i = self.table.index_of(self.cursor);
             if i >= self.table.len() {
-                return true;
+                return Ok(true);
             }
             let part = *self.table.get(i);
             if !part.evacuate || part.state != State::Normal {
@@ -238,17 +287,14 @@ impl Incremental {
                 continue;
             };
             let size = object_size(self.space.words(), a);
-            let n = match self.alloc_words(size) {
-                Ok(n) => n,
-                Err(e) => panic!("incremental evacuation: {e}"),
-            };
+            let n = self.alloc_words(size)?;
             self.space.words_mut().copy_within(a..a + size, n);
             self.space.words_mut()[a] = forwarding_header(size);
             self.space.words_mut()[a + 1] = n;
             self.cursor = a + size;
             *budget = budget.saturating_sub(size);
         }
-        false
+        Ok(false)
     }
 
     /// Redirects fields of marked objects outside chosen partitions; true when done.
@@ -332,7 +378,7 @@ impl Incremental {
     }
 }
 
-impl Collector for Incremental {
+impl<M: Memory> Collector for Incremental<M> {
     fn constraints(&self) -> Constraints {
         CONSTRAINTS
     }
@@ -372,7 +418,7 @@ impl Collector for Incremental {
         value
     }
 
-    fn collect_increment(&mut self, roots: &mut [Word]) -> Progress {
+    fn collect_increment(&mut self, roots: &mut [Word]) -> Result<Progress, OutOfMemory> {
         let mut budget = self.params.increment_words.max(1);
         if self.phase == Phase::Idle {
             self.start_cycle(roots);
@@ -381,21 +427,38 @@ impl Collector for Incremental {
             self.choose_evacuation();
             self.phase = Phase::Evacuate;
         }
-        if self.phase == Phase::Evacuate && budget > 0 && self.evacuate_step(&mut budget) {
-            self.cursor = 0;
-            self.phase = Phase::Update;
-        }
+        let evacuated = if self.phase == Phase::Evacuate && budget > 0 {
+            self.evacuate_step(&mut budget)
+        } else {
+            Ok(false)
+        };
         if self.phase == Phase::Evacuate || self.phase == Phase::Update {
             for r in roots.iter_mut() {
                 *r = self.resolve(*r);
             }
         }
+        if evacuated? {
+            self.cursor = 0;
+            self.phase = Phase::Update;
+        }
         if self.phase == Phase::Update && budget > 0 && self.update_step(&mut budget) {
             self.finish_cycle();
             debug_verify(self, roots);
-            return Progress::Done;
+            return Ok(Progress::Done);
         }
-        Progress::Continue
+        Ok(Progress::Continue)
+    }
+
+    fn used_words(&self) -> usize {
+        self.table.in_use() * self.table.size()
+    }
+
+    fn limit_words(&self) -> usize {
+        self.space.limit()
+    }
+
+    fn partition_words(&self) -> Option<usize> {
+        Some(self.table.size())
     }
 
     fn should_collect(&self) -> bool {

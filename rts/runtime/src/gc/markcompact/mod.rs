@@ -4,6 +4,9 @@
 //! Both phases are the shared ones of [`crate::gc::common`] (also used by the generational
 //! plan), run over the whole space `[0, hp)`; allocation and heap walking are the space's own.
 //!
+//! Allocation fails with [`OutOfMemory`] at the memory's limit; a collection needs no heap
+//! memory (the bitmap and the mark stack live outside the heap), so it cannot fail.
+//!
 //! Invariants: after a collection `[0, hp)` holds exactly the reachable objects in their old
 //! relative order, the bitmap is clear, and `[hp, old hp)` is poisoned (debug builds).
 use crate::gc::common::jonkers::compact_region;
@@ -13,7 +16,7 @@ use crate::gc::policy::mark_stack::MarkStack;
 use crate::gc::policy::space::Space;
 use crate::gc::sanity::check_dense;
 use crate::gc::{debug_verify, Collector, Constraints, Progress};
-use crate::memory::{Addr, HeapSizing, OutOfMemory};
+use crate::memory::{Addr, HeapSizing, Memory, OutOfMemory, VecMemory};
 use crate::object::Kind;
 use crate::types::Word;
 use alloc::string::String;
@@ -28,9 +31,9 @@ pub const CONSTRAINTS: Constraints = Constraints {
 };
 
 /// A mark-compact collector over one growing space.
-#[derive(Debug, Default)]
-pub struct MarkCompact {
-    space: Space,
+#[derive(Debug)]
+pub struct MarkCompact<M: Memory = VecMemory> {
+    space: Space<M>,
     bitmap: MarkBitmap,
     stack: MarkStack,
     sizing: HeapSizing,
@@ -38,12 +41,26 @@ pub struct MarkCompact {
 }
 
 impl MarkCompact {
-    /// An empty heap with the given sizing policy.
+    /// An empty heap without a limit, with the given sizing policy.
     pub fn new(sizing: HeapSizing) -> Self {
+        Self::with_memory(sizing, VecMemory::unlimited())
+    }
+
+    /// An empty heap of at most `limit_bytes` bytes.
+    pub fn bounded(sizing: HeapSizing, limit_bytes: usize) -> Self {
+        Self::with_memory(sizing, VecMemory::bounded(limit_bytes))
+    }
+}
+
+impl<M: Memory> MarkCompact<M> {
+    /// An empty heap over an empty memory.
+    pub fn with_memory(sizing: HeapSizing, memory: M) -> Self {
         MarkCompact {
+            space: Space::over(memory),
+            bitmap: MarkBitmap::new(),
+            stack: MarkStack::new(),
             sizing,
             threshold: sizing.next_threshold(0),
-            ..Default::default()
         }
     }
 
@@ -53,7 +70,7 @@ impl MarkCompact {
     }
 }
 
-impl Collector for MarkCompact {
+impl<M: Memory> Collector for MarkCompact<M> {
     fn constraints(&self) -> Constraints {
         CONSTRAINTS
     }
@@ -74,7 +91,7 @@ impl Collector for MarkCompact {
         self.space.words_mut()[obj + offset] = value;
     }
 
-    fn collect_increment(&mut self, roots: &mut [Word]) -> Progress {
+    fn collect_increment(&mut self, roots: &mut [Word]) -> Result<Progress, OutOfMemory> {
         let hp = self.space.hp();
         self.bitmap.ensure(hp + 1);
         mark_region(
@@ -90,7 +107,15 @@ impl Collector for MarkCompact {
         self.space.truncate(new_hp);
         self.threshold = self.sizing.next_threshold(new_hp);
         debug_verify(self, roots);
-        Progress::Done
+        Ok(Progress::Done)
+    }
+
+    fn used_words(&self) -> usize {
+        self.space.hp()
+    }
+
+    fn limit_words(&self) -> usize {
+        self.space.limit()
     }
 
     fn should_collect(&self) -> bool {

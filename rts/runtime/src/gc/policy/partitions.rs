@@ -114,23 +114,31 @@ impl PartitionTable {
         }
     }
 
-    /// Takes `n >= 1` consecutive free partitions (lowest run first, else at the end, growing
-    /// the table), marks them used (normal for `n == 1`, else large) and returns the first.
-    pub fn take(&mut self, n: usize, fresh: bool) -> usize {
+    /// Partitions in use (not free).
+    pub fn in_use(&self) -> usize {
+        self.parts.iter().filter(|p| p.state != State::Free).count()
+    }
+
+    /// Where [`Self::take`] would put `n >= 1` partitions: the first of them.
+    pub fn find(&self, n: usize) -> usize {
         let mut run = 0;
-        let mut first = None;
         for i in 0..self.parts.len() {
             if self.parts[i].state == State::Free {
                 run += 1;
                 if run == n {
-                    first = Some(i + 1 - n);
-                    break;
+                    return i + 1 - n;
                 }
             } else {
                 run = 0;
             }
         }
-        let first = first.unwrap_or(self.parts.len() - run);
+        self.parts.len() - run
+    }
+
+    /// Takes `n >= 1` consecutive free partitions (lowest run first, else at the end, growing
+    /// the table), marks them used (normal for `n == 1`, else large) and returns the first.
+    pub fn take(&mut self, n: usize, fresh: bool) -> usize {
+        let first = self.find(n);
         while self.parts.len() < first + n {
             let p = self.blank(self.parts.len());
             self.parts.push(p);

@@ -1,4 +1,4 @@
-//! A bump-allocated space over a [`VecMemory`] that grows with its content, and the object
+//! A bump-allocated space over a [`Memory`] (bounded or not) that grows with its content, and the object
 //! operations every plan shares: allocating and initialising objects, initialising stores, and
 //! walking objects in address order.
 //!
@@ -17,8 +17,8 @@ use crate::types::Word;
 
 /// A bump-allocated region.
 #[derive(Debug, Clone)]
-pub struct Space {
-    mem: VecMemory,
+pub struct Space<M: Memory = VecMemory> {
+    mem: M,
     hp: Addr,
 }
 
@@ -29,12 +29,27 @@ impl Default for Space {
 }
 
 impl Space {
-    /// An empty space.
+    /// An empty space without a limit.
     pub fn new() -> Self {
-        Space {
-            mem: VecMemory::unlimited(),
-            hp: 0,
-        }
+        Self::over(VecMemory::unlimited())
+    }
+}
+
+impl<M: Memory> Space<M> {
+    /// An empty space over `mem` (which must be empty), limited by it.
+    pub fn over(mem: M) -> Self {
+        debug_assert!(mem.is_empty(), "space over a non-empty memory");
+        Space { mem, hp: 0 }
+    }
+
+    /// The most words the space can ever hold.
+    pub fn limit(&self) -> usize {
+        self.mem.limit()
+    }
+
+    /// Words that can still be allocated before the limit.
+    pub fn available(&self) -> usize {
+        self.mem.limit().saturating_sub(self.hp)
     }
 
     /// The first unallocated address.
@@ -55,6 +70,9 @@ impl Space {
 
     /// Makes room for at least `words` words in total (growth at least doubles).
     pub fn reserve(&mut self, words: usize) -> Result<(), OutOfMemory> {
+        if words > self.mem.limit() {
+            return Err(OutOfMemory::words(words - self.hp, self.available()));
+        }
         if words > self.mem.len() {
             let wanted = words.max(self.mem.len().saturating_mul(2));
             self.mem.grow_to(wanted.min(self.mem.limit()).max(words))?;
@@ -64,10 +82,10 @@ impl Space {
 
     /// Allocates `n` zeroed words.
     pub fn alloc(&mut self, n: usize) -> Result<Addr, OutOfMemory> {
-        let end = self.hp.checked_add(n).ok_or(OutOfMemory {
-            requested_words: usize::MAX,
-            limit_words: self.mem.limit(),
-        })?;
+        let end = self
+            .hp
+            .checked_add(n)
+            .ok_or_else(|| OutOfMemory::words(n, self.available()))?;
         let start = self.hp;
         self.extend_to(end)?;
         Ok(start)
