@@ -10,10 +10,12 @@ set -euo pipefail
 
 out=${1:-${out:?usage: build-sysroot.sh OUT (or $out set, as in a Nix build)}}
 : "${TARGET:?}" "${PROFILE_CONFIG:?}"
+# Where this script is, before any cd (its siblings are found there outside Nix).
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # shellcheck source=nix/wasm-build-env.sh
-source "${WASM_BUILD_ENV_SH:-$(dirname "${BASH_SOURCE[0]}")/wasm-build-env.sh}"
+source "${WASM_BUILD_ENV_SH:-$here/wasm-build-env.sh}"
 wasm_build_env "$scratch" build-sysroot
 
 # An empty no_std crate: building it with -Zbuild-std builds exactly the standard library.

@@ -20,10 +20,12 @@ out=${1:-${out:?usage: build-variant.sh OUT (or $out set, as in a Nix build)}}
 : "${RTS_SRC:?}" "${VARIANT:?}" "${TARGET:?}"
 FEATURES=${FEATURES-}
 WASMTIME_FLAGS=${WASMTIME_FLAGS-}
+# Where this script is, before any cd (its siblings are found there outside Nix).
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 # shellcheck source=nix/wasm-build-env.sh
-source "${WASM_BUILD_ENV_SH:-$(dirname "${BASH_SOURCE[0]}")/wasm-build-env.sh}"
+source "${WASM_BUILD_ENV_SH:-$here/wasm-build-env.sh}"
 wasm_build_env "$scratch" build-variant
 export RUSTFLAGS="$RUSTFLAGS --remap-path-prefix=$RTS_SRC=/rts"
 if [ -n "${SYSROOT-}" ]; then
@@ -45,7 +47,7 @@ mkdir -p "$out"
 cp "$CARGO_TARGET_DIR/$TARGET/test-wasm/rts_testsuite.wasm" "$out/rts_testsuite.wasm.tmp"
 mv "$out/rts_testsuite.wasm.tmp" "$out/rts_testsuite.wasm"
 # shellcheck source=nix/precompile-flags.sh
-source "${PRECOMPILE_FLAGS_SH:-$(dirname "${BASH_SOURCE[0]}")/precompile-flags.sh}"
+source "${PRECOMPILE_FLAGS_SH:-$here/precompile-flags.sh}"
 # shellcheck disable=SC2086
 wasmtime compile -C cache=n $WASMTIME_FLAGS "${PRECOMPILE_FLAGS[@]}" "$out/rts_testsuite.wasm" -o "$out/rts_testsuite.cwasm.tmp"
 mv "$out/rts_testsuite.cwasm.tmp" "$out/rts_testsuite.cwasm"

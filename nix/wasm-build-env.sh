@@ -6,7 +6,8 @@
 # Reads: RUST_LIB_SRC (default: the library sources in the sysroot of the rustc on PATH),
 #   VENDOR_DIRS (optional: cargo vendor directories holding every crates.io package the build
 #   needs; the build is then offline), CARGO_OFFLINE_SH (path of nix/cargo-offline.sh when the
-#   scripts were copied away from it), CARGO_TARGET_DIR (default SCRATCH/target).
+#   scripts were copied away from it; else $here, the sourcing script's folder),
+#   CARGO_TARGET_DIR (default SCRATCH/target).
 # Needs cargo, rustc and wasm-ld on PATH.
 wasm_build_env() {
   local scratch=$1 name=$2
@@ -36,7 +37,7 @@ wasm_build_env() {
   export CARGO_TARGET_WASM64_UNKNOWN_UNKNOWN_LINKER=wasm-ld
   if [ -n "${VENDOR_DIRS-}" ]; then
     # shellcheck source=nix/cargo-offline.sh
-    source "${CARGO_OFFLINE_SH:-$(dirname "${BASH_SOURCE[0]}")/cargo-offline.sh}"
+    source "${CARGO_OFFLINE_SH:-$here/cargo-offline.sh}"
     # shellcheck disable=SC2086 # a word list
     cargo_offline "$scratch" $VENDOR_DIRS
   fi
