@@ -70,15 +70,17 @@ mapfile -t check_outs < <(nix eval "${NIX_FLAGS[@]}" --json "$checks" \
 mapfile -t shard_outs < <(nix eval "${NIX_FLAGS[@]}" --json "$checks" \
   --apply 'c: map (n: c.${n}.outPath) (builtins.filter (n: builtins.match "shard-.*" c.${n}.name != null) (builtins.attrNames c))' |
   tr -d '[]"' | tr ',' '\n')
-# The build closure of the checks: derivations, sources and every output they have here.
-mapfile -t closure < <(nix-store -qR --include-outputs "${drvs[@]}")
+# The build closure of the checks: the sources and every output their derivations have here
+# (the .drv files themselves are not needed to substitute; as `nix copy` arguments they would
+# mean their outputs).
+mapfile -t closure < <(nix-store -qR --include-outputs "${drvs[@]}" | grep -v '\.drv$')
 missing=$(nix-store --check-validity --print-invalid "${check_outs[@]}" | head -n 3)
 [ -z "$missing" ] || die "check outputs are not in this store (run nix flake check first): $missing"
 mapfile -t invalid < <(nix-store --check-validity --print-invalid "${closure[@]}")
 [ ${#invalid[@]} -eq 0 ] || echo "not here, so not pushed: ${#invalid[@]} paths of the build closure"
 mapfile -t valid < <(printf '%s\n' "${closure[@]}" "${invalid[@]}" | sort | uniq -u)
 start=$(now)
-nix copy "${NIX_OPTS[@]}" --derivation --to "file://$work/cache?secret-key=$work/secret&compression=none" "${valid[@]}"
+nix copy "${NIX_OPTS[@]}" --to "file://$work/cache?secret-key=$work/secret&compression=none" "${valid[@]}"
 pushed=$(find "$work/cache" -maxdepth 1 -name '*.narinfo' | wc -l)
 echo "pushed $pushed paths (${#shard_outs[@]} shard results among them) in $(since "$start") s"
 
