@@ -62,14 +62,16 @@ nix-store --generate-binary-cache-key rts-shards-demo-1 "$work/secret" "$work/pu
 nix-store --generate-binary-cache-key rts-shards-other-1 "$work/other-secret" "$work/other-public"
 
 step "1. push: every path this store built or used for the checks, signed"
-mapfile -t drvs < <(nix eval "${NIX_FLAGS[@]}" --json "$checks" \
-  --apply 'c: map (d: d.drvPath) (builtins.attrValues c)' | tr -d '[]"' | tr ',' '\n')
+# One evaluation of the checks, a line "<name> <drv> <out>" each; the shards are the checks
+# whose store paths are named shard-*.
+table=$(nix eval "${NIX_FLAGS[@]}" --raw "$checks" --apply \
+  'c: builtins.concatStringsSep "" (map (n: "${n} ${c.${n}.drvPath} ${c.${n}.outPath}\n") (builtins.attrNames c))')
+names=() drvs=() check_outs=() shard_outs=()
+while read -r name drv out; do
+  names+=("$name") drvs+=("$drv") check_outs+=("$out")
+  case $out in */*-shard-*) shard_outs+=("$out") ;; esac
+done <<<"$table"
 [ ${#drvs[@]} -gt 0 ] || die "no checks evaluated"
-mapfile -t check_outs < <(nix eval "${NIX_FLAGS[@]}" --json "$checks" \
-  --apply 'c: map (d: d.outPath) (builtins.attrValues c)' | tr -d '[]"' | tr ',' '\n')
-mapfile -t shard_outs < <(nix eval "${NIX_FLAGS[@]}" --json "$checks" \
-  --apply 'c: map (n: c.${n}.outPath) (builtins.filter (n: builtins.match "shard-.*" c.${n}.name != null) (builtins.attrNames c))' |
-  tr -d '[]"' | tr ',' '\n')
 # The build closure of the checks: the sources and every output their derivations have here
 # (the .drv files themselves are not needed to substitute; as `nix copy` arguments they would
 # mean their outputs).
@@ -140,7 +142,6 @@ git -C "$changed" add -A
 module=rts/testsuite/src/modules/crc32.rs
 printf '// a one-line change\n' >>"$changed/$module"
 git -C "$changed" add "$module"
-mapfile -t names < <(nix eval "${NIX_FLAGS[@]}" --json "$checks" --apply builtins.attrNames | tr -d '[]"' | tr ',' '\n')
 installables=()
 for n in "${names[@]}"; do installables+=("$changed#checks.$system.$n"); done
 to_build() { # extra nix options: the sorted derivations a dry run says it would build

@@ -38,6 +38,8 @@ rts_nix_mode() {
     NIX_MODE=host
     NIX_MODE_WHY="the locked nixpkgs ($rev) cannot be fetched from here"
   fi
+  # Decided once: the scripts this one starts (remote builder, binary cache, ...) inherit it.
+  export RTS_SHARDS_NIXPKGS=$NIX_MODE
 }
 
 # Sets NIX_OPTS (options for any nix command) and NIX_FLAGS (NIX_OPTS plus the flake input
