@@ -1,9 +1,26 @@
 {
   description = "rts-shards: an RTS test suite as one Nix check per (variant, test module)";
 
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
+  inputs = {
+    nixpkgs.url = "github:NixOS/nixpkgs/nixos-25.11";
+    # The suite this project was made for (nix/motoko): Motoko's RTS tests, and libtommath at the
+    # revision Motoko's own flake.lock pins. Sources, not flakes.
+    motoko = {
+      url = "github:dfinity/motoko/9f065d7281eb84f5bc88c8201f2a2551bc89b8be";
+      flake = false;
+    };
+    libtommath = {
+      url = "github:libtom/libtommath/6ca6898bf37f583c4cc9943441cd60dd69f4b8f2";
+      flake = false;
+    };
+  };
 
-  outputs = {nixpkgs, ...}: let
+  outputs = {
+    nixpkgs,
+    motoko,
+    libtommath,
+    ...
+  }: let
     # Systems this flake supports and the nixpkgs in use provides (the host stand-in has one).
     systems = builtins.filter (s: nixpkgs.legacyPackages ? ${s}) [
       "x86_64-linux"
@@ -13,7 +30,7 @@
       map (system: {
         name = system;
         value = import ./nix/outputs.nix {
-          inherit system;
+          inherit system motoko libtommath;
           pkgs = nixpkgs.legacyPackages.${system};
         };
       })

@@ -3,8 +3,9 @@
 {
   system,
   toolchain,
+  # Every variant of every suite: its wasmtime_flags, and its built `wasm` and `cwasm`.
   variants,
-  rtsPackages,
+  builds,
 }:
 builtins.derivation {
   name = "cwasm-portable";
@@ -13,5 +14,5 @@ builtins.derivation {
   args = [./builder.sh ./cwasm-portable.sh];
   PATH = toolchain.shardPath;
   PRECOMPILE_FLAGS_SH = ./precompile-flags.sh;
-  WASMTIME_FLAGS_OF = builtins.concatStringsSep "\n" (map (name: "${name} ${rtsPackages."rts-${name}"} ${builtins.concatStringsSep " " variants.${name}.wasmtime_flags}") (builtins.attrNames variants));
+  WASMTIME_FLAGS_OF = builtins.concatStringsSep "\n" (map (name: "${name} ${builds.${name}.wasm} ${builds.${name}.cwasm} ${builtins.concatStringsSep " " variants.${name}.wasmtime_flags}") (builtins.attrNames variants));
 }

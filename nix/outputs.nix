@@ -2,12 +2,21 @@
 {
   pkgs,
   system,
+  # Motoko's and libtommath's sources (flake inputs), for the second suite (./motoko).
+  motoko,
+  libtommath,
   contentAddressed ? false,
 }: let
   toolchain = import ./toolchain.nix pkgs;
-  variants = builtins.fromJSON (builtins.readFile ./variants.json);
+  # The suites, described by data (./suites.json): their variants and shard matrix files.
+  suites = builtins.mapAttrs (_: s: {
+    variantsFile = ../. + "/${s.variants}";
+    matrixFile = ../. + "/${s.matrix}";
+    variants = builtins.fromJSON (builtins.readFile (../. + "/${s.variants}"));
+    matrix = builtins.fromJSON (builtins.readFile (../. + "/${s.matrix}"));
+  }) (builtins.fromJSON (builtins.readFile ./suites.json));
+  inherit (suites.rts) variants matrix;
   variantNames = builtins.attrNames variants;
-  matrix = builtins.fromJSON (builtins.readFile ./shards.json);
   call = f: import f {inherit system toolchain;};
 
   # Sources are filtered so that each build sees only what it uses: a change to README.md or
@@ -71,20 +80,60 @@
     '';
   };
 
-  mkShard = import ./shard.nix {
-    inherit system toolchain variants rtsPackages;
+  # The second suite: Motoko's own RTS tests, sharded by the same engine.
+  motokoSuite = import ./motoko {
+    inherit system toolchain wasmBuild rustSrc vendor motoko libtommath;
+    inherit (suites.motoko) variants;
   };
+  motokoMatrix = suites.motoko.matrix;
 
-  shards = builtins.listToAttrs (map (s: {
-      inherit (s) name;
-      value = mkShard {inherit (s) variant module seed;};
+  # The built modules of each suite's variants.
+  rtsBuilds =
+    builtins.mapAttrs (name: _: let
+      p = rtsPackages."rts-${name}";
+    in {
+      wasm = "${p}/rts_testsuite.wasm";
+      cwasm = "${p}/rts_testsuite.cwasm";
     })
-    matrix.shards);
+    variants;
+  allVariants = variants // motokoSuite.variants;
+  allBuilds = rtsBuilds // motokoSuite.builds;
+
+  # One shard engine for both suites: every variant of either, and the module it runs.
+  mkShard = import ./shard.nix {
+    inherit system toolchain;
+    variants = allVariants;
+    modules = builtins.mapAttrs (_: b: b.cwasm) allBuilds;
+  };
+  shardsOf = m:
+    builtins.listToAttrs (map (s: {
+        inherit (s) name;
+        value = mkShard {inherit (s) variant module seed;};
+      })
+      m.shards);
+  rtsShardChecks = shardsOf matrix;
+  motokoShards = shardsOf motokoMatrix;
+  shards = rtsShardChecks // motokoShards;
+
+  shardsFresh = import ./shards-fresh.nix {inherit system toolchain rtsShards;};
 
   # Checks of the project itself, beside the shards.
   projectChecks = {
-    shards-fresh = import ./shards-fresh.nix {
-      inherit system toolchain rtsShards rtsPackages variantNames;
+    shards-fresh = shardsFresh {
+      name = "shards-fresh";
+      inherit (suites.rts) variantsFile matrixFile;
+      builds = rtsBuilds;
+    };
+    motoko-shards-fresh = shardsFresh {
+      name = "motoko-shards-fresh";
+      inherit (suites.motoko) variantsFile matrixFile;
+      inherit (motokoSuite) builds;
+    };
+    motoko-split-coverage = import ./motoko/coverage.nix {
+      inherit system toolchain motoko;
+      inherit (motokoSuite) variants;
+      matrix = motokoMatrix;
+      shards = motokoShards;
     };
     tools-test = cargoRun {
       name = "tools-test";
@@ -106,10 +155,14 @@
       '';
     };
     nix-lint = import ./nix-lint.nix {inherit system toolchain nixSrc;};
-    cwasm-portable = import ./cwasm-portable.nix {inherit system toolchain variants rtsPackages;};
+    cwasm-portable = import ./cwasm-portable.nix {
+      inherit system toolchain;
+      variants = allVariants;
+      builds = allBuilds;
+    };
   };
 in {
-  packages = rtsPackages // {rts-shards = rtsShards;};
+  packages = rtsPackages // motokoSuite.packages // {rts-shards = rtsShards;};
   checks = shards // projectChecks;
   # `nix build .#checks.<variant>-<module>` looks under legacyPackages.<system>.
   legacyPackages.checks = shards // projectChecks;
@@ -128,7 +181,7 @@ in {
     # The same outputs with content-addressed variant builds (early cutoff), opt-in because it
     # needs `--extra-experimental-features ca-derivations`.
     contentAddressed = import ./outputs.nix {
-      inherit pkgs system;
+      inherit pkgs system motoko libtommath;
       contentAddressed = true;
     };
   };

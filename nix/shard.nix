@@ -1,11 +1,13 @@
-# One shard: one test export of one variant, run by wasmtime on the precompiled module. A raw
+# One shard: one test export of one variant (of either suite), run by wasmtime on the
+# precompiled module. A raw
 # derivation whose only inputs are the module, wasmtime (and coreutils), the runner and the seed.
 # How to rerun it is printed by the runner from these inputs, so no message text is an input.
 {
   system,
   toolchain,
+  # Every variant of every suite (its wasmtime_flags), and the precompiled module it runs.
   variants,
-  rtsPackages,
+  modules,
 }: {
   variant,
   module,
@@ -37,6 +39,6 @@ in
     builder = toolchain.bash;
     args = [./builder.sh ./run-shard.sh];
     PATH = toolchain.shardPath;
-    cwasm = "${rtsPackages."rts-${variant}"}/rts_testsuite.cwasm";
+    cwasm = modules.${variant};
     wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
   }

@@ -4,17 +4,20 @@
   system,
   toolchain,
   rtsShards,
-  rtsPackages,
-  variantNames,
+}: {
+  # The check's name, the suite's variants and matrix files, and its built modules by variant.
+  name,
+  variantsFile,
+  matrixFile,
+  builds,
 }:
 builtins.derivation {
-  name = "shards-fresh";
-  inherit system;
+  inherit name system;
   builder = toolchain.bash;
   PATH = toolchain.shardPath;
-  variants = ./variants.json;
-  matrix = ./shards.json;
-  wasm = map (v: "${v}=${rtsPackages."rts-${v}"}/rts_testsuite.wasm") variantNames;
+  variants = variantsFile;
+  matrix = matrixFile;
+  wasm = builtins.attrValues (builtins.mapAttrs (v: b: "${v}=${b.wasm}") builds);
   args = [
     ./builder.sh
     "-c"
@@ -23,7 +26,7 @@ builtins.derivation {
       args=()
       for w in $wasm; do args+=(--wasm "$w"); done
       ${rtsShards}/bin/rts-shards matrix --check --variants "$variants" --out "$matrix" "''${args[@]}"
-      echo "nix/shards.json matches the exports of every variant" >"$out"
+      echo "the shard matrix matches the exports of every variant" >"$out"
     ''
   ];
 }

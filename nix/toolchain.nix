@@ -42,6 +42,21 @@ in {
   # pkgs/tools/compression/xz; gawk and gnugrep to read library/Cargo.lock
   unpackPath = bin [pkgs.coreutils pkgs.gnutar pkgs.gzip pkgs.xz pkgs.gawk pkgs.gnugrep];
 
+  # The C side of the Motoko suite (./motoko): Motoko's rts/Makefile with make
+  # (gnumake: pkgs/development/tools/build-managers/gnumake) and bash, the compiler without
+  # cc-wrapper (llvmPackages.clang-unwrapped: pkgs/development/compilers/llvm/common/clang),
+  # llvm-ar and llvm-ranlib (llvmPackages.llvm: pkgs/development/compilers/llvm/common/llvm),
+  # bindgen (rust-bindgen: pkgs/development/tools/rust/bindgen/default.nix).
+  tommathPath = bin [pkgs.bash pkgs.coreutils pkgs.gnugrep pkgs.gnumake pkgs.llvmPackages.clang-unwrapped pkgs.llvmPackages.llvm pkgs.rust-bindgen];
+  # The clang resource directory (lib/clang/<major>/: its builtin headers), the `lib` output.
+  clangLib = pkgs.llvmPackages.clang-unwrapped.lib;
+  # Motoko's test builds: the wasm builds' tools and patch (gnupatch: pkgs/tools/text/gnupatch),
+  # which applies the shard entry points.
+  motokoBuildPath = bin [pkgs.coreutils pkgs.gnugrep pkgs.gnupatch pkgs.cargo pkgs.rustc lld pkgs.stdenv.cc pkgs.wasmtime];
+  # The WASI libc that std for wasm32-wasip1 links (lib/libc.a, lib/crt1-command.o):
+  # pkgsCross.wasi32.wasilibc, pkgs/development/libraries/wasilibc/default.nix.
+  wasiLibc = pkgs.pkgsCross.wasi32.wasilibc;
+
   # The Rust source tarball (rustc-<version>-src.tar.gz: library/ and vendor/): the `src` of
   # pkgs/development/compilers/rust/rustc.nix, which the wrapper passes through.
   rustcSrc = pkgs.rustc.src;

@@ -35,6 +35,7 @@ wasm_build_env() {
   # rustc's default wasm linker is `rust-lld` (`lld` in nixpkgs); wasm-ld is that lld's own name.
   export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld
   export CARGO_TARGET_WASM64_UNKNOWN_UNKNOWN_LINKER=wasm-ld
+  export CARGO_TARGET_WASM32_WASIP1_LINKER=wasm-ld
   if [ -n "${VENDOR_DIRS-}" ]; then
     # shellcheck source=nix/cargo-offline.sh
     source "${CARGO_OFFLINE_SH:-$here/cargo-offline.sh}"

@@ -54,7 +54,35 @@ rts_nix_flags() {
   NIX_FLAGS=("${NIX_OPTS[@]}" --print-build-logs)
   if [ "$NIX_MODE" = host ]; then
     NIX_FLAGS+=(--override-input nixpkgs "path:$_rts_root/nix/hostpkgs")
+    rts_third_party_overrides || return 2
   fi
+}
+
+# Offline, the non-flake GitHub inputs of flake.lock (Motoko's sources, libtommath) come from
+# the copies in $RTS_SHARDS_THIRD_PARTY (default ../shared/third_party), one folder per input
+# named <input>-<first 8 digits of the locked rev>. A copy whose NAR hash is the locked narHash
+# has the store path a download would have; one that differs is used too, with a warning,
+# since every derivation built from it then differs from the networked one.
+rts_third_party_overrides() {
+  local dir=${RTS_SHARDS_THIRD_PARTY:-$_rts_root/../shared/third_party} name rev nar copy have
+  while read -r name rev nar; do
+    copy=$dir/$name-${rev:0:8}
+    if [ ! -d "$copy" ]; then
+      echo "nix-flags: no copy of flake input $name ($rev) at $copy; Nix will try to download it" >&2
+      continue
+    fi
+    have=$(nix hash path "${NIX_OPTS[@]}" "$copy") || return 2
+    if [ "$have" != "$nar" ]; then
+      echo "nix-flags: warning: $copy has NAR hash $have, but flake.lock locks $name at $nar;" \
+        "builds from it will not match builds from the download" >&2
+    fi
+    NIX_FLAGS+=(--override-input "$name" "path:$(cd "$copy" && pwd)")
+  done < <(nix eval "${NIX_OPTS[@]}" --raw --impure --expr "
+    let lock = builtins.fromJSON (builtins.readFile $_rts_root/flake.lock); in
+    builtins.concatStringsSep \"\" (map (n: let l = lock.nodes.\${n}.locked; in
+      \"\${n} \${l.rev} \${l.narHash}\\n\")
+      (builtins.filter (n: (lock.nodes.\${n}.flake or true) == false
+        && lock.nodes.\${n}.locked.type == \"github\") (builtins.attrNames lock.nodes)))")
 }
 
 # Run as a program: prints NIX_FLAGS, or with --opts NIX_OPTS (for commands that take no flake,

@@ -2,7 +2,8 @@
 # Installs what the suite needs to build through the stand-in for nixpkgs (nix/hostpkgs) on a
 # Debian 12 machine, skipping what is already there, and records the versions found:
 #   - Debian packages: Nix 2.8 (nix-bin), the Rust toolchain for wasm and for the CLI
-#     (rustc-web, rust-web-src, rust-web-clippy, lld-22), gcc/g++/binutils, GNU time, gawk;
+#     (rustc-web, rust-web-src, rust-web-clippy, lld-22), gcc/g++/binutils, GNU time, gawk, and for
+#     the Motoko suite clang-22, llvm-22 (llvm-ar, llvm-ranlib), bindgen, wasi-libc, make, patch;
 #   - wasmtime-cli (cargo install, pinned, into /opt/rts-shards/wasmtime);
 #   - the Rust source tarball laid out like nixpkgs' `rustc.src` (library/ and vendor/);
 #   - the Nix linters as nixpkgs has them: alejandra 4.0.0 and statix 0.5.8 from their sources in
@@ -35,7 +36,8 @@ need_root() {
 command -v dpkg-query >/dev/null || die "needs a Debian-like system (dpkg, apt-get)"
 
 # --- Debian packages --------------------------------------------------------------------
-want=(rustc-web cargo-web rust-web-src rust-web-clippy lld-22 gcc g++ binutils time gawk)
+want=(rustc-web cargo-web rust-web-src rust-web-clippy lld-22 gcc g++ binutils time gawk
+  clang-22 llvm-22 bindgen wasi-libc make patch)
 # A Nix that is already here (NixOS, the official installer) is used as it is.
 command -v nix >/dev/null || want+=(nix-bin)
 missing=()

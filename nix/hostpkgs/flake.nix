@@ -28,16 +28,22 @@
       version = host.versions.${attr};
     in
       hostBuild "${builtins.replaceStrings ["."] ["-"] attr}-${version}" {
-        links = builtins.concatStringsSep "\n" (builtins.attrValues (builtins.mapAttrs (n: t: "${n} ${t}") entry.programs));
+        # bin/<program> for each program; other paths (a library folder) from `links`.
+        links = builtins.concatStringsSep "\n" (
+          builtins.attrValues (builtins.mapAttrs (n: t: "bin/${n} ${t}") entry.programs)
+          ++ builtins.attrValues (builtins.mapAttrs (n: t: "${n} ${t}") (entry.links or {}))
+        );
       } ''
         set -eu
-        /usr/bin/mkdir -p "$out/bin"
+        /usr/bin/mkdir -p "$out"
         while read -r name target; do
-          if [ ! -x "$target" ]; then
+          [ -n "$name" ] || continue
+          if [ ! -e "$target" ]; then
             echo "stand-in ${attr}: $target is not on this machine (tools/setup.sh installs it)" >&2
             exit 1
           fi
-          /usr/bin/ln -s "$target" "$out/bin/$name"
+          case $name in */*) /usr/bin/mkdir -p "$out/''${name%/*}" ;; esac
+          /usr/bin/ln -s "$target" "$out/$name"
         done <<<"$links"
       '';
     # An optional attribute (statix) is left out where setup could not build it, as if this
@@ -52,9 +58,21 @@
     rustcVersion = builtins.head (builtins.match "([0-9]+[.][0-9]+[.][0-9]+).*" host.versions.rustc);
   in {
     legacyPackages.${system} =
-      removeAttrs pkgs ["stdenv.cc" "rustc.llvmPackages.lld"]
+      removeAttrs pkgs [
+        "stdenv.cc"
+        "rustc.llvmPackages.lld"
+        "llvmPackages.clang-unwrapped"
+        "llvmPackages.clang-unwrapped.lib"
+        "llvmPackages.llvm"
+        "pkgsCross.wasi32.wasilibc"
+      ]
       // {
         stdenv.cc = pkgs."stdenv.cc";
+        llvmPackages = {
+          clang-unwrapped = pkgs."llvmPackages.clang-unwrapped" // {lib = pkgs."llvmPackages.clang-unwrapped.lib";};
+          llvm = pkgs."llvmPackages.llvm";
+        };
+        pkgsCross.wasi32.wasilibc = pkgs."pkgsCross.wasi32.wasilibc";
         rustc =
           pkgs.rustc
           // {

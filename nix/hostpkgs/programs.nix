@@ -196,6 +196,53 @@ in {
       value = "/usr/lib/llvm-22/bin/${name}";
     }) ["lld" "ld.lld" "wasm-ld"]);
   };
+  # The C side of the Motoko suite (nix/motoko): libtommath compiled for wasm, its bindings.
+  # pkgs/development/tools/build-managers/gnumake
+  gnumake = {
+    deb = "make";
+    programs = usrBin ["make"];
+  };
+  # pkgs/tools/text/gnupatch
+  gnupatch = {
+    deb = "patch";
+    programs = usrBin ["patch"];
+  };
+  # llvmPackages.clang-unwrapped: pkgs/development/compilers/llvm/common/clang (the compiler
+  # without the cc-wrapper, so it knows no libc: what a wasm target wants)
+  "llvmPackages.clang-unwrapped" = {
+    deb = "clang-22";
+    programs = builtins.listToAttrs (map (name: {
+      inherit name;
+      value = "/usr/lib/llvm-22/bin/${name}";
+    }) ["clang" "clang++" "clang-cpp"]);
+  };
+  # Its `lib` output: lib/clang/<major>/, the compiler's resource directory (builtin headers)
+  "llvmPackages.clang-unwrapped.lib" = {
+    deb = "clang-22";
+    programs = {};
+    links."lib/clang/22" = "/usr/lib/llvm-22/lib/clang/22";
+  };
+  # llvmPackages.llvm: pkgs/development/compilers/llvm/common/llvm (llvm-ar, llvm-ranlib, ...)
+  "llvmPackages.llvm" = {
+    deb = "llvm-22";
+    programs = builtins.listToAttrs (map (name: {
+      inherit name;
+      value = "/usr/lib/llvm-22/bin/${name}";
+    }) ["llvm-ar" "llvm-ranlib" "llvm-nm" "llvm-objdump" "llvm-objcopy" "llvm-strip"]);
+  };
+  # rust-bindgen: pkgs/development/tools/rust/bindgen/default.nix (bindgen, wrapped with the
+  # libclang it loads and the C library's headers)
+  rust-bindgen = {
+    deb = "bindgen";
+    programs = usrBin ["bindgen"];
+  };
+  # pkgsCross.wasi32.wasilibc: pkgs/development/libraries/wasilibc/default.nix, whose `out` is
+  # the libraries and start files in lib/ (SYSROOT_LIB)
+  "pkgsCross.wasi32.wasilibc" = {
+    deb = "wasi-libc";
+    programs = {};
+    links.lib = "/usr/lib/wasm32-wasi";
+  };
   # pkgs/by-name/wa/wasmtime
   wasmtime = {
     version = "wasmtime";

@@ -11,7 +11,7 @@
 entries: let
   dirs = ["/usr/lib" "/lib" "/lib64"];
   inside = p: builtins.any (d: builtins.substring 0 (builtins.stringLength d + 1) p == "${d}/") dirs;
-  targets = builtins.filter (p: !inside p) (builtins.concatMap (e: builtins.attrValues e.programs) entries);
+  targets = builtins.filter (p: !inside p) (builtins.concatMap (e: builtins.attrValues (e.programs // (e.links or {}))) entries);
   unique = builtins.foldl' (acc: p:
     if builtins.elem p acc
     then acc

@@ -55,14 +55,25 @@ pub fn shard(variant: &str, export: &TestExport, seed: u64) -> Shard {
     }
 }
 
-/// Builds the matrix from each variant's test exports.
+/// Builds the matrix from each variant's test exports, every shard with [`DEFAULT_SEED`].
+#[cfg(test)]
 pub fn build(exports: &BTreeMap<String, Vec<TestExport>>) -> Result<Matrix> {
+    build_seeded(exports, |_| DEFAULT_SEED)
+}
+
+/// Builds the matrix from each variant's test exports, the shards of variant `v` with seed
+/// `seed_of(v)`.
+pub fn build_seeded(
+    exports: &BTreeMap<String, Vec<TestExport>>,
+    seed_of: impl Fn(&str) -> u64,
+) -> Result<Matrix> {
     let mut shards = Vec::new();
     for (variant, list) in exports {
         if list.is_empty() {
             bail!("variant {variant}: the module exports no test_* functions");
         }
-        shards.extend(list.iter().map(|e| shard(variant, e, DEFAULT_SEED)));
+        let seed = seed_of(variant);
+        shards.extend(list.iter().map(|e| shard(variant, e, seed)));
     }
     shards.sort_by(|a, b| a.name.cmp(&b.name));
     for w in shards.windows(2) {
@@ -153,7 +164,7 @@ pub fn diff(label: &str, old: Option<&str>, new: &Matrix) -> Result<Option<Strin
 #[command(
     about = "Generate nix/shards.json from the test exports of each built variant",
     long_about = "Generate nix/shards.json from the test exports of each built variant.\n\n\
-        One shard per (variant, test_* export), named <variant>-<module>, seed DEFAULT_SEED (1), \
+        One shard per (variant, test_* export), named <variant>-<module>, seed DEFAULT_SEED (1) or the variant's `seed`, \
         sorted by name. The module of every variant in the variants file must be given, with \
         --built DIR (DIR/<variant>/rts_testsuite.wasm) or --wasm VARIANT=PATH pairs (the two may be \
         combined; --wasm wins). The file is written atomically.\n\n\
@@ -200,7 +211,7 @@ pub fn command(args: Args) -> Result<ExitCode> {
         wasm::warn_bad_signatures(&b.wasm, &list);
         exports.insert(b.variant.clone(), list);
     }
-    let m = build(&exports)?;
+    let m = build_seeded(&exports, |v| vs.get(v).map_or(DEFAULT_SEED, |x| x.seed))?;
     if args.check {
         let old = if out.exists() {
             Some(
@@ -272,7 +283,7 @@ mod tests {
     use crate::timings::Timing;
 
     fn shard(name: &str) -> Shard {
-        let (v, m) = name.split_once('-').unwrap();
+        let (v, m) = name.rsplit_once('-').unwrap();
         Shard {
             name: name.into(),
             variant: v.into(),

@@ -151,7 +151,7 @@ pub fn suggest_split(jobs: &[Job], workers: usize, target: f64) -> Split {
 
 /// The module of a shard name `<variant>-<module>`.
 fn module_of(name: &str) -> &str {
-    name.split_once('-').map(|(_, m)| m).unwrap_or(name)
+    name.rsplit_once('-').map(|(_, m)| m).unwrap_or(name)
 }
 
 /// Renders the plan table (and split suggestions) as text.

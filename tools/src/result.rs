@@ -162,7 +162,7 @@ pub mod tests {
 
     /// A record with the given status and times, for tests.
     pub fn rec(name: &str, status: Status, start: f64, end: f64) -> ShardResult {
-        let (v, m) = name.split_once('-').unwrap();
+        let (v, m) = name.rsplit_once('-').unwrap();
         ShardResult {
             name: name.into(),
             variant: v.into(),

@@ -28,6 +28,13 @@ pub struct Variant {
     /// Extra flags for `wasmtime compile` / `wasmtime run`, e.g. `["-W", "memory64=y"]`.
     #[serde(default)]
     pub wasmtime_flags: Vec<String>,
+    /// The seed the matrix gives this variant's shards (Motoko's tests: 0, its own fixed data).
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+}
+
+fn default_seed() -> u64 {
+    crate::matrix::DEFAULT_SEED
 }
 
 /// All variants, by name (sorted).
@@ -47,8 +54,17 @@ pub fn parse(text: &str) -> Result<Variants> {
         bail!("no variants defined");
     }
     for name in variants.keys() {
-        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            bail!("variant name {name:?} must be non-empty and use only [A-Za-z0-9_]");
+        // Shard names are <variant>-<module>, and a module name has no '-': the last '-' splits.
+        if name.is_empty()
+            || name.starts_with('-')
+            || name.ends_with('-')
+            || !name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            bail!(
+                "variant name {name:?} must be non-empty, use only [A-Za-z0-9_-] and neither start nor end with '-'"
+            );
         }
     }
     Ok(variants)
@@ -316,7 +332,9 @@ mod tests {
     fn malformed_and_empty() {
         assert!(format!("{:#}", parse("{").unwrap_err()).contains("malformed JSON"));
         assert!(parse("{}").is_err());
-        assert!(parse(r#"{"a-b": {"description":"","target":"t"}}"#).is_err());
+        assert!(parse(r#"{"a b": {"description":"","target":"t"}}"#).is_err());
+        assert!(parse(r#"{"a-": {"description":"","target":"t"}}"#).is_err());
+        assert!(parse(r#"{"mo-64": {"description":"","target":"t"}}"#).is_ok());
         assert!(parse(r#"{"a": {"description":""}}"#).is_err());
     }
 
