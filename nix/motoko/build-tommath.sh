@@ -32,4 +32,4 @@ mkdir -p "$out/_build/$WASM"
 cp "$scratch/_build/libtommath_$WASM.a" "$out/_build/"
 cp "$scratch/_build/$WASM/tommath_bindings.rs" "$out/_build/$WASM/"
 echo "build-tommath: $WASM: $(wc -c <"$out/_build/libtommath_$WASM.a") bytes of libtommath, bindings of" \
-  "$(grep -c 'pub fn' "$out/_build/$WASM/tommath_bindings.rs") functions" >&2
+  "$(grep -o 'pub fn' "$out/_build/$WASM/tommath_bindings.rs" | wc -l) functions" >&2
