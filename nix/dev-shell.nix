@@ -1,4 +1,5 @@
-# `nix develop`: the tools of the variant builds, the shards, the CLI and the linters on PATH.
+# `nix develop`: the tools of the variant builds (both suites), the shards, the CLI and the
+# linters on PATH.
 {
   system,
   toolchain,
@@ -13,6 +14,8 @@ builtins.derivation {
     toolchain.shardPath
     toolchain.unpackPath
     toolchain.lintPath
+    toolchain.tommathPath
+    toolchain.motokoBuildPath
   ];
   RUSTC_BOOTSTRAP = "1";
   args = ["-c" "echo 'use: nix develop' >$out"];
