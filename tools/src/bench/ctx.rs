@@ -62,7 +62,8 @@ const DEFAULT_PROBE_VARIANT: &str = "inc";
         The JSON document (--json) is written again after every step, atomically, so a late \
         failure keeps what was measured. `--table FILE` prints the README's performance table \
         from such a document and measures nothing; with `--check-readme README.md` it checks \
-        that the README holds exactly that table between its bench-table markers.\n\n\
+        that the README holds exactly that table between its bench-table markers, with \
+        `--update-readme README.md` it writes it there.\n\n\
         Exit status: 0 when everything was measured, even if targets are missed (it is a \
         measurement, not a test); 2 when something could not be measured (a command failed, a \
         usage error). Shards that fail are reported as a warning and their times still count."
@@ -95,6 +96,14 @@ pub struct Args {
     /// bench-table markers (exit status 1, with the first difference, when not)
     #[arg(long, value_name = "README", requires = "table")]
     pub check_readme: Option<PathBuf>,
+    /// With --table: write the table between this README's bench-table markers (atomically)
+    #[arg(
+        long,
+        value_name = "README",
+        requires = "table",
+        conflicts_with = "check_readme"
+    )]
+    pub update_readme: Option<PathBuf>,
     /// No Nix: only steps 1, 2, 5a/b and 7, on variants from --built/--wasm or built with
     /// nix/build-variant.sh
     #[arg(long)]

@@ -157,7 +157,11 @@ pub fn edit_metrics(run: &EditRun, jobs: usize) -> Vec<Metric> {
 
 /// Step 8.
 pub(super) fn run(c: &mut Ctx) -> Result<()> {
-    let Some(nix) = c.nix.take().filter(|_| c.step(8)) else {
+    // Step first: `take` before the check would drop Nix for every later step.
+    if !c.step(8) {
+        return Ok(());
+    }
+    let Some(nix) = c.nix.take() else {
         return Ok(());
     };
     let r = run_with(c, &nix);

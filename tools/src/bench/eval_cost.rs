@@ -76,7 +76,11 @@ fn cost(matrix: String, seconds: Spread, count: usize) -> EvalCost {
 
 /// Step 9.
 pub(super) fn run(c: &mut Ctx) -> Result<()> {
-    let Some(nix) = c.nix.take().filter(|_| c.step(9)) else {
+    // Step first: `take` before the check would drop Nix for every later step.
+    if !c.step(9) {
+        return Ok(());
+    }
+    let Some(nix) = c.nix.take() else {
         return Ok(());
     };
     let r = run_with(c, &nix);

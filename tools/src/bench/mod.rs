@@ -63,6 +63,12 @@ fn setup(args: Args) -> Result<Ctx> {
     }
     steps.sort();
     steps.dedup();
+    if steps.is_empty() {
+        anyhow::bail!(
+            "no step left to run: steps {:?} all need Nix, and --skip-nix drops them",
+            args.steps
+        );
+    }
     let wasmtime = wasmtime::resolve(args.wasmtime.as_deref())?;
     let wasmtime_version = wasmtime::version(&wasmtime)?;
     let (nix, nix_version) = if args.skip_nix {
@@ -184,6 +190,11 @@ fn save(c: &mut Ctx, step: Option<u8>) -> Result<()> {
 pub fn command(args: Args) -> Result<ExitCode> {
     if let Some(t) = &args.table {
         let text = table::render_file(t)?;
+        if let Some(readme) = &args.update_readme {
+            table::update_readme(readme, &text)?;
+            eprintln!("wrote the table into {}", readme.display());
+            return Ok(ExitCode::SUCCESS);
+        }
         return Ok(match &args.check_readme {
             Some(readme) if !table::check_readme(readme, &text)? => ExitCode::from(1),
             Some(_) => ExitCode::SUCCESS,

@@ -132,7 +132,11 @@ fn delete_unrooted(
 
 /// Step 3: warm-up, deletion of the shard outputs, the timed cold flake check.
 pub(super) fn cold(c: &mut Ctx) -> Result<()> {
-    let Some(nix) = c.nix.take().filter(|_| c.step(3)) else {
+    // Step first: `take` before the check would drop Nix for every later step.
+    if !c.step(3) {
+        return Ok(());
+    }
+    let Some(nix) = c.nix.take() else {
         return Ok(());
     };
     let r = cold_with(c, &nix);

@@ -198,12 +198,33 @@ pub fn check_readme(readme_path: &Path, table: &str) -> Result<bool> {
             eprintln!(
                 "{} disagrees with the bench document at line {line} of its table:\n  README: \
                  {readme}\n  table:  {want}\nregenerate the lines between {BEGIN} and {END} with \
-                 `rts-shards bench --table {COMMITTED}`",
+                 `rts-shards bench --table {COMMITTED} --update-readme README.md`",
                 readme_path.display()
             );
             Ok(false)
         }
     }
+}
+
+/// `readme` with the section between the markers replaced by `table`.
+pub fn replace_section(readme: &str, table: &str) -> Result<String> {
+    let old = readme_section(readme)?;
+    let start = old.as_ptr() as usize - readme.as_ptr() as usize;
+    Ok(format!(
+        "{}{table}{}",
+        &readme[..start],
+        &readme[start + old.len()..]
+    ))
+}
+
+/// `--table FILE --update-readme README`: writes the table between the README's markers
+/// (atomically).
+pub fn update_readme(readme_path: &Path, table: &str) -> Result<()> {
+    let text = std::fs::read_to_string(readme_path)
+        .with_context(|| format!("cannot read {}", readme_path.display()))?;
+    let new =
+        replace_section(&text, table).with_context(|| format!("in {}", readme_path.display()))?;
+    crate::atomic::write_atomic(readme_path, new.as_bytes())
 }
 
 /// Reads a bench document and renders its table.
@@ -323,6 +344,10 @@ mod tests {
         assert!(readme_section(&format!("{BEGIN}\nx")).is_err());
         assert!(readme_section(&format!("{BEGIN}\n{END}\n{BEGIN}\n{END}")).is_err());
         assert_eq!(readme_section(&format!("{BEGIN}\n{END}")).unwrap(), "");
+        let updated = replace_section(&r, "new\n").unwrap();
+        assert_eq!(updated, format!("# x\n{BEGIN}\nnew\n{END}\nrest\n"));
+        assert_eq!(readme_section(&updated).unwrap(), "new\n");
+        assert!(replace_section("none", "x").is_err());
     }
 
     #[test]
