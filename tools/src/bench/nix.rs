@@ -600,4 +600,27 @@ pub(super) mod tests {
         );
         assert_eq!(internal_json_message("raw"), Some("raw".to_string()));
     }
+
+    #[test]
+    fn builds_are_stamped_as_their_lines_arrive() {
+        // A stand-in for Nix: one build that starts, 0.3 s later stops, then a message.
+        let script = r#"
+            echo '@nix {"action":"start","fields":["/nix/store/h-shard-ni-a.drv"],"id":7,"type":105}' >&2
+            sleep 0.3
+            echo '@nix {"action":"stop","id":7}' >&2
+            echo '@nix {"action":"msg","level":0,"msg":"done"}' >&2
+            exit "$1"
+        "#;
+        let mut ok = Command::new("sh");
+        ok.args(["-c", script, "sh", "0"]);
+        let (wall, spans) = timed_builds(&mut ok, "fake nix").unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].name(), "shard-ni-a");
+        assert!(spans[0].seconds() >= 0.25, "{:?}", spans[0]);
+        assert!(spans[0].stop <= wall);
+        let mut failing = Command::new("sh");
+        failing.args(["-c", script, "sh", "3"]);
+        let e = format!("{:#}", timed_builds(&mut failing, "fake nix").unwrap_err());
+        assert!(e.contains("fake nix failed") && e.ends_with("done"), "{e}");
+    }
 }
