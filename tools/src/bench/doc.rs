@@ -141,6 +141,19 @@ pub fn load_average(loadavg: &str) -> Option<String> {
     (v.len() == 3 && v.iter().all(|x| x.parse::<f64>().is_ok())).then(|| v.join(" "))
 }
 
+/// A warning when the 1-minute load average (first of `load`) exceeds the number of cores:
+/// other work competed with the bench, and its times are longer than on a quiet machine.
+pub fn busy_warning(load: &str, cores: usize) -> Option<String> {
+    let one: f64 = load.split_whitespace().next()?.parse().ok()?;
+    (one > cores as f64).then(|| {
+        format!(
+            "the machine was busy: load average {one} over {cores} cores when the bench \
+             started; other work competed with it and its times are longer than on a quiet \
+             machine"
+        )
+    })
+}
+
 /// The header printed above the table.
 pub fn header(r: &BenchReport) -> String {
     let mem = r
@@ -294,6 +307,13 @@ mod tests {
             Some("0.21 0.90 1.51".to_string())
         );
         assert_eq!(load_average("x y z"), None);
+        assert!(
+            busy_warning("12.5 10 8", 2)
+                .unwrap()
+                .contains("load average 12.5 over 2 cores")
+        );
+        assert_eq!(busy_warning("1.9 3 3", 2), None);
+        assert_eq!(busy_warning("", 2), None);
         assert_eq!(load_average(""), None);
     }
 }

@@ -207,6 +207,15 @@ pub fn command(args: Args) -> Result<ExitCode> {
     process::install_interrupt_handler();
     let mut c = setup(args)?;
     print!("{}", doc::header(&c.report));
+    if let Some(w) = c
+        .report
+        .machine
+        .load_average_start
+        .as_deref()
+        .and_then(|l| doc::busy_warning(l, c.report.machine.cores))
+    {
+        c.warn(w);
+    }
     print!("{}", metrics::table_header());
     save(&mut c, None)?;
     local::variants(&mut c)?;
