@@ -178,7 +178,7 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
         w_nix += nix.shard_timing(p)?.wall_seconds;
     }
     // W of the shards that ran cold (all of them unless some were kept).
-    let rebuilt: Vec<&String> = paths.iter().map(|p| &by_path[p]).collect();
+    let rebuilt: Vec<&String> = paths.iter().map(|p| &shard_paths[p]).collect();
     let work_cold = c.step(1).then(|| {
         c.seq_times
             .iter()
@@ -186,7 +186,7 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
             .map(|(_, s)| s)
             .sum::<f64>()
     });
-    let rebuilt_note = if paths.len() == by_path.len() {
+    let rebuilt_note = if paths.len() == shard_paths.len() {
         String::new()
     } else {
         format!(" ({} rebuilt)", paths.len())
