@@ -5,9 +5,11 @@
 //! 1. sequential: every shard one after another (`run` with 1 job) on the Nix-built variants;
 //!    the sum of the shard times is the total work W;
 //! 2. local parallel: the same with N jobs; efficiency W / (wall x N);
-//! 3. Nix cold: the shard outputs deleted from the store, `nix flake check --max-jobs N`;
-//!    efficiency W / (wall x N) and W_nix / (wall x N), W_nix being the shards' own times;
-//! 4. Nix warm no-op: the same command again, as a fraction of the cold wall;
+//! 3. Nix cold: the outputs of the shards, the variants and the standard libraries deleted from
+//!    the store, `nix flake check --max-jobs N`; efficiency W_cold / (wall x N), W_cold being
+//!    every build's time in a build slot (the standard libraries and variants included), and
+//!    W_nix / (wall x N), W_nix being the shards' own times;
+//! 4. Nix warm no-op: the same command again (repeated), as a fraction of the cold wall;
 //! 5. per-shard overhead: the empty `probe_empty` export run as a shard (nix/run-shard.sh) on
 //!    the precompiled module and on the `.wasm` (compiled per run), and through fresh shard
 //!    derivations;
