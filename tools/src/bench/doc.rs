@@ -1,7 +1,7 @@
 //! The JSON document of `bench --json` and the header above the table: where the figures were
 //! measured, when, with what.
 
-use super::metrics::{Metric, Spread};
+use super::metrics::{Metric, PerShard, Spread};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -89,6 +89,8 @@ pub struct BenchReport {
     pub steps_done: Vec<u8>,
     /// Per-shard wall seconds of the sequential run (step 1).
     pub shard_seconds: BTreeMap<String, f64>,
+    /// How `shard_seconds` were measured (latencies, 1 at a time), when they were.
+    pub shard_seconds_measured: Option<PerShard>,
     pub warnings: Vec<String>,
     pub targets_met: usize,
     pub targets_missed: usize,
@@ -261,6 +263,7 @@ mod tests {
             eval_cost: vec![],
             steps_done: vec![1, 5],
             shard_seconds: BTreeMap::new(),
+            shard_seconds_measured: None,
             warnings: vec![],
             targets_met: met,
             targets_missed: missed,

@@ -160,6 +160,7 @@ fn new_report(
         eval_cost: Vec::new(),
         steps_done: Vec::new(),
         shard_seconds: BTreeMap::new(),
+        shard_seconds_measured: None,
         warnings: Vec::new(),
         targets_met: 0,
         targets_missed: 0,

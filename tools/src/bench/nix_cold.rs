@@ -275,7 +275,7 @@ fn cold_metrics(c: &Ctx, cold: &Cold) -> Vec<Metric> {
         Metric::new(
             3,
             "nix_cold.work_nix_seconds",
-            "W_nix (sum of the shards' result.json times)",
+            &format!("W_nix (sum of the shards' own times) [latencies, {jobs} at a time]"),
             Some(cold.work_nix),
             SECONDS,
             None,

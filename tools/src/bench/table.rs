@@ -290,6 +290,7 @@ mod tests {
             eval_cost: vec![],
             steps_done: vec![4],
             shard_seconds: BTreeMap::new(),
+            shard_seconds_measured: None,
             warnings: vec!["machine shared".into()],
             targets_met: 2,
             targets_missed: 0,
