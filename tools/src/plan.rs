@@ -1,9 +1,24 @@
-//! `rts-shards plan`: simulate LPT list scheduling of the recorded shard times on N workers.
+//! `rts-shards plan`: simulate list scheduling of the recorded shard times on N workers, in the
+//! order Nix starts builds and in LPT order.
 //!
-//! LPT (longest processing time first): shards sorted by decreasing time (ties by name), each
-//! given to the least-loaded worker (ties: lowest worker index). For each N this reports the
-//! makespan, the lower bound max(longest shard, total / N), the efficiency
-//! total / (N * makespan) and the critical (longest) shard. With a target efficiency E it
+//! List scheduling: jobs taken in a fixed order, each given to the least-loaded worker (ties:
+//! lowest worker index), which is what a builder pool does when every job is ready at once.
+//!
+//! Nix's order: Nix (2.8, and later versions alike) keeps its goals in sets ordered by
+//! `Goal::key()`, which for a derivation is `"b$" + <name of the .drv path> + "$" + <path>`
+//! (`DerivationGoal::key`: "derivations get built in order of their name"). `Worker::run` calls
+//! the awake goals in that order; a goal that finds every build slot taken waits in
+//! `wantingToBuild`, and when a build ends all of them are woken and again run in key order, so
+//! the first by name takes the free slot. The order of the installables on the command line
+//! plays no part (measured: six shards built with `nix build --max-jobs 2` with the
+//! installables in two opposite orders started in the same order, by name). For a shard check
+//! the name is `shard-<variant>-<module>`, so Nix runs the shards in ascending
+//! `shard-<name>.drv` order.
+//!
+//! LPT (longest processing time first): shards sorted by decreasing time (ties by name). For
+//! each N this reports both makespans, the lower bound max(longest shard, total / N), the
+//! efficiency total / (N * makespan) of LPT and the critical (longest) shard. With a target
+//! efficiency E it
 //! suggests which modules to split: a shard of time t forces makespan >= t, so efficiency
 //! >= E needs every t <= total / (N * E); a longer shard is split into ceil(t / that) chunks.
 
@@ -16,12 +31,15 @@ use std::process::ExitCode;
 /// `rts-shards plan`.
 #[derive(Debug, clap::Args)]
 #[command(
-    about = "Simulate LPT scheduling of recorded shard times on N workers",
-    long_about = "Simulate LPT scheduling of recorded shard times on N workers.\n\n\
-        LPT (longest processing time first) list scheduling: shards in decreasing order of \
-        recorded wall time, each assigned to the least-loaded worker. For each worker count N, \
-        prints the makespan, the lower bound max(longest shard, total/N) no schedule can beat, \
-        the efficiency total/(N * makespan), and the critical (longest) shard.\n\n\
+    about = "Simulate scheduling of recorded shard times on N workers: Nix's order and LPT",
+    long_about = "Simulate scheduling of recorded shard times on N workers: Nix's order and LPT.\n\n\
+        List scheduling: shards taken in a fixed order, each assigned to the least-loaded \
+        worker. Two orders: the one Nix uses (it starts waiting builds in ascending order of \
+        their derivation names, here shard-<variant>-<module>, whatever the order of the \
+        installables on the command line), and LPT (longest processing time first: decreasing \
+        recorded wall time). For each worker count N, prints both makespans, the lower bound \
+        max(longest shard, total/N) no schedule can beat, LPT's efficiency \
+        total/(N * makespan), and the critical (longest) shard.\n\n\
         --target-efficiency E suggests splits. Splitting does not change the total, and a shard \
         of time t forces makespan >= t, so reaching efficiency E on N workers needs every shard \
         to take at most total/(N*E). Each longer shard should be split into ceil(t / (total/(N*E))) \
@@ -76,11 +94,33 @@ fn sorted_desc(jobs: &[Job]) -> Vec<&Job> {
     v
 }
 
+/// The key Nix orders a shard's build goal by (its derivation's store name; the store path
+/// after it only breaks ties between equal names, which shard names never are).
+pub fn nix_key(shard: &str) -> String {
+    format!("shard-{shard}.drv")
+}
+
+/// The shards in the order Nix starts them when all are ready: ascending `nix_key`.
+pub fn nix_order(jobs: &[Job]) -> Vec<&Job> {
+    let mut v: Vec<&Job> = jobs.iter().collect();
+    v.sort_by_cached_key(|j| nix_key(&j.name));
+    v
+}
+
+/// List scheduling of `jobs` in Nix's order (see the module doc) on `workers` workers.
+pub fn nix_schedule(jobs: &[Job], workers: usize) -> Schedule {
+    list_schedule(jobs, nix_order(jobs), workers)
+}
+
 /// LPT list scheduling of `jobs` on `workers` workers.
 pub fn lpt(jobs: &[Job], workers: usize) -> Schedule {
+    list_schedule(jobs, sorted_desc(jobs), workers)
+}
+
+/// List scheduling of `order` (a permutation of `jobs`) on `workers` workers.
+fn list_schedule(jobs: &[Job], order: Vec<&Job>, workers: usize) -> Schedule {
     assert!(workers > 0, "at least one worker");
     let mut loads = vec![0.0f64; workers];
-    let order = sorted_desc(jobs);
     for j in &order {
         let mut best = 0;
         for (i, l) in loads.iter().enumerate() {
@@ -92,7 +132,7 @@ pub fn lpt(jobs: &[Job], workers: usize) -> Schedule {
     }
     let total: f64 = jobs.iter().map(|j| j.seconds).sum();
     let makespan = loads.iter().copied().fold(0.0, f64::max);
-    let critical = order
+    let critical = sorted_desc(jobs)
         .first()
         .map(|j| (j.name.clone(), j.seconds))
         .unwrap_or_default();
@@ -164,7 +204,7 @@ pub fn render(jobs: &[Job], workers: &[u32], target: Option<f64>) -> String {
         sorted_desc(jobs).first().map(|j| j.seconds).unwrap_or(0.0)
     );
     out.push_str(&format!(
-        "{:>7}  {:>10}  {:>11}  {:>10}  {}\n",
+        "LPT (longest first):\n{:>7}  {:>10}  {:>11}  {:>10}  {}\n",
         "workers", "makespan", "lower bound", "efficiency", "critical shard"
     ));
     for &n in workers {
@@ -177,6 +217,27 @@ pub fn render(jobs: &[Job], workers: &[u32], target: Option<f64>) -> String {
             s.efficiency * 100.0,
             s.critical.0,
             s.critical.1
+        ));
+    }
+    out.push_str(&format!(
+        "\nNix's own order (what `nix flake check` and `nix build --max-jobs N` do: waiting \
+         shards start by\nderivation name, shard-<variant>-<module>, whatever the order on the \
+         command line):\n{:>7}  {:>10}  {:>10}  {:>10}\n",
+        "workers", "makespan", "efficiency", "vs LPT"
+    ));
+    for &n in workers {
+        let s = nix_schedule(jobs, n as usize);
+        let l = lpt(jobs, n as usize);
+        out.push_str(&format!(
+            "{:>7}  {:>9.2}s  {:>9.1}%  {:>9.2}x\n",
+            n,
+            s.makespan,
+            s.efficiency * 100.0,
+            if l.makespan > 0.0 {
+                s.makespan / l.makespan
+            } else {
+                1.0
+            }
         ));
     }
     if let Some(target) = target {
@@ -349,6 +410,40 @@ mod tests {
             text.contains("      2       3.00s        3.00s       66.7%  ni-a (3.00s)"),
             "{text}"
         );
+        // Nix's order is the same here (ni-a is first by name too).
+        assert!(
+            text.contains("      2       3.00s       66.7%       1.00x"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn nix_order_is_by_derivation_name() {
+        // Names chosen so that the name order puts the long shard last.
+        let j = jobs(&[
+            ("ni-z_long", 6.0),
+            ("ni-a", 2.0),
+            ("ni-b", 2.0),
+            ("ni-c", 2.0),
+        ]);
+        let order: Vec<&str> = nix_order(&j).iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(order, ["ni-a", "ni-b", "ni-c", "ni-z_long"]);
+        // Nix order on 2: a|b, c -> w0 (4), z_long -> w1 (2 + 6 = 8). LPT: 6 | 2+2+2 = 6.
+        let nix = nix_schedule(&j, 2);
+        assert_eq!(nix.loads, [4.0, 8.0]);
+        assert!(close(nix.makespan, 8.0));
+        assert!(close(lpt(&j, 2).makespan, 6.0));
+        assert_eq!(nix.critical, ("ni-z_long".to_string(), 6.0));
+        // `.drv` follows the name: chunk_1 before chunk_10 ('.' < '0'), 64 before inc before ni.
+        let j = jobs(&[
+            ("ni-gc_chunk_10", 1.0),
+            ("inc-x", 1.0),
+            ("ni-gc_chunk_1", 1.0),
+            ("64-x", 1.0),
+        ]);
+        let order: Vec<&str> = nix_order(&j).iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(order, ["64-x", "inc-x", "ni-gc_chunk_1", "ni-gc_chunk_10"]);
+        assert_eq!(nix_key("inc-x"), "shard-inc-x.drv");
     }
 
     #[test]

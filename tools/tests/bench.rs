@@ -37,7 +37,7 @@ fn bench_skip_nix_measures_local_steps_and_writes_json() {
         "nix:      not used (--skip-nix)",
         "total work W (sum of 6 shard times)",
         "local efficiency W/(wall x 2)",
-        "(a) probe_empty on the .cwasm (inc), mean of 2",
+        "(a) probe_empty on the .cwasm (inc) (median of 2) [latency, 1 at a time]",
         "(b) / (a)",
         "longest shard's share of W",
         "makespan / lower bound, 8 builders",

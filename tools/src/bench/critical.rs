@@ -1,5 +1,6 @@
 //! Step 7 of `bench`: the critical path. The longest shard's share of the total work W, and
-//! LPT makespans (plan's simulation of step 1's times) against the lower bound max(longest, W/N).
+//! LPT makespans (plan's simulation of step 1's times) against the lower bound max(longest, W/N),
+//! beside the makespan of Nix's own order (derivation names ascending; see `plan`).
 
 use super::ctx::Ctx;
 use super::doc::PlanRow;
@@ -8,7 +9,8 @@ use crate::plan;
 
 /// Worker counts simulated by the critical-path step, with the target ratio of makespan to
 /// lower bound where there is one.
-pub const PLAN_WORKERS: [(usize, Option<f64>); 3] = [(8, Some(1.10)), (32, Some(1.10)), (72, None)];
+pub const PLAN_WORKERS: [(usize, Option<f64>); 4] =
+    [(2, None), (8, Some(1.10)), (32, Some(1.10)), (72, None)];
 
 /// The critical-path figures (step 7) from per-shard times.
 pub fn critical_path_metrics(times: &[(String, f64)]) -> (Vec<Metric>, Vec<PlanRow>) {
@@ -40,11 +42,12 @@ pub fn critical_path_metrics(times: &[(String, f64)]) -> (Vec<Metric>, Vec<PlanR
     )];
     let mut rows = Vec::new();
     for (n, target) in PLAN_WORKERS {
-        let (makespan, bound) = if jobs.is_empty() {
-            (None, None)
+        let (makespan, bound, nix_makespan) = if jobs.is_empty() {
+            (None, None, None)
         } else {
             let s = plan::lpt(&jobs, n);
-            (Some(s.makespan), Some(s.lower_bound))
+            let nix = plan::nix_schedule(&jobs, n);
+            (Some(s.makespan), Some(s.lower_bound), Some(nix.makespan))
         };
         let r = match (makespan, bound) {
             (Some(m), Some(b)) => ratio(m, b),
@@ -55,6 +58,14 @@ pub fn critical_path_metrics(times: &[(String, f64)]) -> (Vec<Metric>, Vec<PlanR
             &format!("critical.makespan_{n}"),
             &format!("LPT makespan, {n} builders"),
             makespan,
+            SECONDS,
+            None,
+        ));
+        metrics.push(Metric::new(
+            7,
+            &format!("critical.nix_order_makespan_{n}"),
+            &format!("Nix-order makespan (by derivation name), {n} builders"),
+            nix_makespan,
             SECONDS,
             None,
         ));
@@ -79,6 +90,7 @@ pub fn critical_path_metrics(times: &[(String, f64)]) -> (Vec<Metric>, Vec<PlanR
             makespan_seconds: makespan,
             lower_bound_seconds: bound,
             ratio: r,
+            nix_order_makespan_seconds: nix_makespan,
         });
     }
     (metrics, rows)
@@ -112,13 +124,26 @@ mod tests {
         assert_eq!(share.verdict, Some("ok"));
         assert!(share.label.contains("64-gc"));
         // 8 builders: 4 | 1 x 100 spread: LPT gives 13 on every worker: bound max(4, 13) = 13.
-        assert_eq!(rows[0].workers, 8);
-        assert_eq!(rows[0].makespan_seconds, Some(13.0));
-        assert_eq!(rows[0].lower_bound_seconds, Some(13.0));
-        assert_eq!(rows[0].ratio, Some(1.0));
+        assert_eq!(rows[1].workers, 8);
+        assert_eq!(rows[1].makespan_seconds, Some(13.0));
+        assert_eq!(rows[1].lower_bound_seconds, Some(13.0));
+        assert_eq!(rows[1].ratio, Some(1.0));
+        // Nix's order takes "64-gc" first by name too: the same 13 s.
+        assert_eq!(rows[1].nix_order_makespan_seconds, Some(13.0));
         // 72 builders: the 4 s shard bounds it; 29 workers take 2 shards: makespan 4.
-        assert_eq!(rows[2].lower_bound_seconds, Some(4.0));
-        assert_eq!(rows[2].makespan_seconds, Some(4.0));
+        assert_eq!(rows[3].lower_bound_seconds, Some(4.0));
+        assert_eq!(rows[3].makespan_seconds, Some(4.0));
+        // 2 builders: 104 s of work, 52 s each.
+        assert_eq!(rows[0].makespan_seconds, Some(52.0));
+        // A long shard last by name: Nix's order finishes it last.
+        let late = [
+            ("ni-a".to_string(), 1.0),
+            ("ni-b".to_string(), 1.0),
+            ("ni-z".to_string(), 2.0),
+        ];
+        let (_, rows) = critical_path_metrics(&late);
+        assert_eq!(rows[0].nix_order_makespan_seconds, Some(3.0));
+        assert_eq!(rows[0].makespan_seconds, Some(2.0));
         let r32 = m.iter().find(|m| m.key == "critical.ratio_32").unwrap();
         assert_eq!(r32.target, Some(Target::at_most(1.1)));
         assert!(
@@ -135,6 +160,6 @@ mod tests {
         // Nothing measured: n/a everywhere, no verdicts.
         let (m, rows) = critical_path_metrics(&[]);
         assert!(m.iter().all(|m| m.value.is_none() && m.verdict.is_none()));
-        assert_eq!(rows.len(), 3);
+        assert_eq!(rows.len(), 4);
     }
 }

@@ -1,7 +1,7 @@
 //! The JSON document of `bench --json` and the header above the table: where the figures were
 //! measured, when, with what.
 
-use super::metrics::Metric;
+use super::metrics::{Metric, PerShard, Spread};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -12,6 +12,35 @@ pub struct PlanRow {
     pub makespan_seconds: Option<f64>,
     pub lower_bound_seconds: Option<f64>,
     pub ratio: Option<f64>,
+    /// The makespan of Nix's own order (derivation names ascending, see `plan`).
+    pub nix_order_makespan_seconds: Option<f64>,
+}
+
+/// One timed `nix flake check` after an edit (step 8).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EditRun {
+    /// `collector`, `test module` or `none`.
+    pub change: String,
+    /// The file that got a line, if any.
+    pub file: Option<String>,
+    pub wall_seconds: f64,
+    /// From the command's start to the first shard's own start (`None`: no shard ran).
+    pub first_shard_start_seconds: Option<f64>,
+    pub shards_run: usize,
+    /// The shards' own times summed (W of this run).
+    pub shard_work_seconds: f64,
+    /// Every build's interval as Nix saw it, summed (shards, variants, standard library, checks).
+    pub build_work_seconds: f64,
+}
+
+/// Evaluation time of a shard matrix (step 9).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvalCost {
+    /// `flake checks` (the real `checks.<system>`) or `lib.shard x<k>` (k seeds per shard).
+    pub matrix: String,
+    pub shards: usize,
+    pub seconds: Option<Spread>,
+    pub per_shard_ms: Option<Spread>,
 }
 
 /// The rerun set of one changed file (step 6).
@@ -29,6 +58,10 @@ pub struct RerunSet {
 pub struct Machine {
     pub cores: usize,
     pub memory_kib: Option<u64>,
+    /// /proc/loadavg's 1, 5 and 15 minute averages when the bench started and when it last
+    /// wrote its document: how busy the machine was besides the bench.
+    pub load_average_start: Option<String>,
+    pub load_average_end: Option<String>,
     pub cpu_model: Option<String>,
     pub system: String,
 }
@@ -50,8 +83,14 @@ pub struct BenchReport {
     pub metrics: Vec<Metric>,
     pub rerun_sets: Vec<RerunSet>,
     pub plan: Vec<PlanRow>,
+    pub edits: Vec<EditRun>,
+    pub eval_cost: Vec<EvalCost>,
+    /// Steps finished so far (the document is written after each).
+    pub steps_done: Vec<u8>,
     /// Per-shard wall seconds of the sequential run (step 1).
     pub shard_seconds: BTreeMap<String, f64>,
+    /// How `shard_seconds` were measured (latencies, 1 at a time), when they were.
+    pub shard_seconds_measured: Option<PerShard>,
     pub warnings: Vec<String>,
     pub targets_met: usize,
     pub targets_missed: usize,
@@ -98,6 +137,25 @@ pub fn mem_total_kib(meminfo: &str) -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
+/// The three load averages of /proc/loadavg text.
+pub fn load_average(loadavg: &str) -> Option<String> {
+    let v: Vec<&str> = loadavg.split_whitespace().take(3).collect();
+    (v.len() == 3 && v.iter().all(|x| x.parse::<f64>().is_ok())).then(|| v.join(" "))
+}
+
+/// A warning when the 1-minute load average (first of `load`) exceeds the number of cores:
+/// other work competed with the bench, and its times are longer than on a quiet machine.
+pub fn busy_warning(load: &str, cores: usize) -> Option<String> {
+    let one: f64 = load.split_whitespace().next()?.parse().ok()?;
+    (one > cores as f64).then(|| {
+        format!(
+            "the machine was busy: load average {one} over {cores} cores when the bench \
+             started; other work competed with it and its times are longer than on a quiet \
+             machine"
+        )
+    })
+}
+
 /// The header printed above the table.
 pub fn header(r: &BenchReport) -> String {
     let mem = r
@@ -115,11 +173,17 @@ pub fn header(r: &BenchReport) -> String {
     } else {
         format!("filter:   {}\n", r.filter.join(" "))
     };
+    let load = r
+        .machine
+        .load_average_start
+        .as_deref()
+        .map(|l| format!("load:     {l} (1, 5, 15 min) at the start\n"))
+        .unwrap_or_default();
     format!(
         "rts-shards bench\n\
          date:     {}\n\
          command:  {}\n\
-         machine:  {} cores, {mem}, {} ({})\n\
+         machine:  {} cores, {mem}, {} ({})\n{load}\
          wasmtime: {}\n\
          nix:      {nix}\n\
          jobs:     {} (N), repeat {} (K), steps {}\n{filter}\n",
@@ -177,6 +241,8 @@ mod tests {
                 memory_kib: Some(1024),
                 cpu_model: Some("cpu".into()),
                 system: "x86_64-linux".into(),
+                load_average_start: None,
+                load_average_end: None,
             },
             wasmtime_version: "wasmtime 1".into(),
             nix_version: None,
@@ -193,7 +259,11 @@ mod tests {
                 per_variant: BTreeMap::new(),
             }],
             plan: vec![],
+            edits: vec![],
+            eval_cost: vec![],
+            steps_done: vec![1, 5],
             shard_seconds: BTreeMap::new(),
+            shard_seconds_measured: None,
             warnings: vec![],
             targets_met: met,
             targets_missed: missed,
@@ -235,5 +305,18 @@ mod tests {
             Some(24_570_000)
         );
         assert_eq!(mem_total_kib(""), None);
+        assert_eq!(
+            load_average("0.21 0.90 1.51 1/230 4242\n"),
+            Some("0.21 0.90 1.51".to_string())
+        );
+        assert_eq!(load_average("x y z"), None);
+        assert!(
+            busy_warning("12.5 10 8", 2)
+                .unwrap()
+                .contains("load average 12.5 over 2 cores")
+        );
+        assert_eq!(busy_warning("1.9 3 3", 2), None);
+        assert_eq!(busy_warning("", 2), None);
+        assert_eq!(load_average(""), None);
     }
 }

@@ -2,7 +2,7 @@
 //! every shard with 1 job (the total work W) and with N jobs, through `run`'s machinery.
 
 use super::ctx::{Args, Ctx};
-use super::metrics::{Metric, PERCENT, SECONDS, efficiency};
+use super::metrics::{Kind, Metric, PERCENT, PerShard, SECONDS, efficiency};
 use super::nix::{self, Nix, build_json_out_paths, progress, store_path_named, timed};
 use crate::matrix::{self, DEFAULT_SEED, Shard};
 use crate::result::{ShardResult, Status};
@@ -168,10 +168,17 @@ pub(super) fn sequential(c: &mut Ctx) -> Result<()> {
         .map(|r| (r.name.clone(), r.wall_seconds))
         .collect();
     c.report.shard_seconds = c.seq_times.iter().cloned().collect();
+    c.report.shard_seconds_measured = Some(PerShard {
+        kind: Kind::Latency,
+        concurrency: 1,
+    });
     c.table.push(Metric::new(
         1,
         "sequential.work_seconds",
-        &format!("total work W (sum of {} shard times)", results.len()),
+        &format!(
+            "total work W (sum of {} shard times) [latencies, 1 at a time]",
+            results.len()
+        ),
         Some(w),
         SECONDS,
         None,

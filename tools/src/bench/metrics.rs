@@ -1,10 +1,14 @@
 //! The figures of `bench`: targets and verdicts, units, the efficiency and ratio arithmetic,
-//! and the table they are printed in.
+//! repeated measurements (min/median/max), and the table they are printed in.
+//!
+//! A figure measured several times carries its spread and reports the median. A figure per
+//! shard says whether it is a latency (one shard's time, alone) or a throughput (wall time of
+//! many divided by their number) and at what concurrency it was measured.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a figure compares with its target.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Cmp {
     #[serde(rename = "<=")]
     AtMost,
@@ -15,7 +19,7 @@ pub enum Cmp {
 }
 
 /// A target: the figure must be `cmp` `value` (in the figure's unit).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     pub cmp: Cmp,
     pub value: f64,
@@ -63,6 +67,76 @@ pub const TIMES: &str = "x";
 
 pub const SHARDS: &str = "shards";
 
+/// The spread of a figure measured several times: `value` is the median.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Spread {
+    pub runs: usize,
+    pub min: f64,
+    pub median: f64,
+    pub max: f64,
+}
+
+impl Spread {
+    /// Min, median (mean of the middle two for an even count) and max; `None` when empty.
+    pub fn of(values: &[f64]) -> Option<Spread> {
+        let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        if v.is_empty() || v.len() != values.len() {
+            return None;
+        }
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        let median = if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        };
+        Some(Spread {
+            runs: n,
+            min: v[0],
+            median,
+            max: v[n - 1],
+        })
+    }
+
+    /// The same spread in another unit (`factor` times every figure).
+    pub fn scaled(self, factor: f64) -> Spread {
+        Spread {
+            runs: self.runs,
+            min: self.min * factor,
+            median: self.median * factor,
+            max: self.max * factor,
+        }
+    }
+}
+
+/// What a per-shard figure is.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// One shard's own time, `concurrency` shards at a time.
+    Latency,
+    /// The wall time of many shards over their number, `concurrency` at a time.
+    Throughput,
+}
+
+/// How a per-shard figure was measured.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct PerShard {
+    pub kind: Kind,
+    pub concurrency: usize,
+}
+
+impl PerShard {
+    /// `latency, 1 at a time` or `throughput, 2 at a time`.
+    pub fn describe(&self) -> String {
+        let k = match self.kind {
+            Kind::Latency => "latency",
+            Kind::Throughput => "throughput",
+        };
+        format!("{k}, {} at a time", self.concurrency)
+    }
+}
+
 /// One measured figure.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Metric {
@@ -78,6 +152,10 @@ pub struct Metric {
     pub target: Option<Target>,
     /// `"ok"` or `"MISS"` when there is a target and a value.
     pub verdict: Option<&'static str>,
+    /// When measured several times: the spread (`value` is its median).
+    pub spread: Option<Spread>,
+    /// For a figure per shard: latency or throughput, and the concurrency.
+    pub per_shard: Option<PerShard>,
 }
 
 impl Metric {
@@ -101,7 +179,34 @@ impl Metric {
             unit,
             target,
             verdict,
+            spread: None,
+            per_shard: None,
         }
+    }
+
+    /// A figure measured several times: its value is the median of `runs`.
+    pub fn repeated(
+        step: u8,
+        key: &str,
+        label: &str,
+        runs: Option<Spread>,
+        unit: &'static str,
+        target: Option<Target>,
+    ) -> Metric {
+        let mut m = Metric::new(step, key, label, runs.map(|s| s.median), unit, target);
+        m.spread = runs;
+        if let Some(s) = runs {
+            m.label = format!("{label} (median of {})", s.runs);
+        }
+        m
+    }
+
+    /// Marks a figure per shard as latency or throughput at a concurrency (named in its label).
+    pub fn per_shard(mut self, kind: Kind, concurrency: usize) -> Metric {
+        let p = PerShard { kind, concurrency };
+        self.label = format!("{} [{}]", self.label, p.describe());
+        self.per_shard = Some(p);
+        self
     }
 
     pub fn missed(&self) -> bool {
@@ -121,7 +226,7 @@ pub fn fmt_value(v: f64, unit: &str) -> String {
     }
 }
 
-fn fmt_target(t: &Target, unit: &str) -> String {
+pub fn fmt_target(t: &Target, unit: &str) -> String {
     let op = match t.cmp {
         Cmp::AtMost => "<=",
         Cmp::AtLeast => ">=",
@@ -166,7 +271,22 @@ pub fn table_line(m: &Metric) -> String {
         target,
         m.verdict.unwrap_or("")
     );
-    format!("{}\n", line.trim_end())
+    let spread = m
+        .spread
+        .map(|s| format!("\n     {}", fmt_spread(&s, m.unit)))
+        .unwrap_or_default();
+    format!("{}{spread}\n", line.trim_end())
+}
+
+/// `min 1.00 s, median 1.20 s, max 1.50 s over 5 runs`.
+pub fn fmt_spread(s: &Spread, unit: &str) -> String {
+    format!(
+        "min {}, median {}, max {} over {} runs",
+        fmt_value(s.min, unit),
+        fmt_value(s.median, unit),
+        fmt_value(s.max, unit),
+        s.runs
+    )
 }
 
 /// Efficiency of `work` seconds of shard time done in `wall` seconds by `n` workers, in percent.
@@ -177,11 +297,6 @@ pub fn efficiency(work: f64, wall: f64, n: usize) -> Option<f64> {
 /// `a / b`, when defined.
 pub fn ratio(a: f64, b: f64) -> Option<f64> {
     (b > 0.0 && a.is_finite()).then(|| a / b)
-}
-
-/// The arithmetic mean, in milliseconds, of durations in seconds.
-pub fn mean_ms(seconds: &[f64]) -> Option<f64> {
-    (!seconds.is_empty()).then(|| 1000.0 * seconds.iter().sum::<f64>() / seconds.len() as f64)
 }
 
 /// `(met, missed)` over the metrics that have a target and a value.
@@ -258,6 +373,41 @@ mod tests {
     }
 
     #[test]
+    fn spreads_and_per_shard_kinds() {
+        let s = Spread::of(&[3.0, 1.0, 2.0, 5.0, 4.0]).unwrap();
+        assert_eq!((s.runs, s.min, s.median, s.max), (5, 1.0, 3.0, 5.0));
+        let s = Spread::of(&[4.0, 1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(s.median, 2.5);
+        assert_eq!(Spread::of(&[]), None);
+        assert_eq!(Spread::of(&[1.0, f64::NAN]), None);
+        assert_eq!(s.scaled(1000.0).max, 4000.0);
+        let m = Metric::repeated(
+            4,
+            "k",
+            "no-op",
+            Some(s),
+            SECONDS,
+            Some(Target::at_most(1.0)),
+        );
+        assert_eq!(m.value, Some(2.5));
+        assert_eq!(m.verdict, Some("MISS"));
+        assert_eq!(m.label, "no-op (median of 4)");
+        let line = table_line(&m);
+        assert!(
+            line.ends_with("\n     min 1.00 s, median 2.50 s, max 4.00 s over 4 runs\n"),
+            "{line:?}"
+        );
+        let m = Metric::repeated(4, "k", "no-op", None, SECONDS, None);
+        assert_eq!((m.value, m.spread), (None, None));
+        let m =
+            Metric::new(5, "k", "probe", Some(3.0), MILLIS, None).per_shard(Kind::Throughput, 2);
+        assert_eq!(m.label, "probe [throughput, 2 at a time]");
+        assert_eq!(m.per_shard.unwrap().concurrency, 2);
+        let v = serde_json::to_value(&m).unwrap();
+        assert_eq!(v["per_shard"]["kind"], "throughput");
+    }
+
+    #[test]
     fn arithmetic() {
         // 60 s of work in 40 s on 2 workers: 75%.
         assert_eq!(efficiency(60.0, 40.0, 2), Some(75.0));
@@ -265,11 +415,6 @@ mod tests {
         assert_eq!(efficiency(60.0, 10.0, 0), None);
         assert_eq!(ratio(1.0, 4.0), Some(0.25));
         assert_eq!(ratio(1.0, 0.0), None);
-        assert_eq!(
-            mean_ms(&[0.010, 0.020, 0.030]).map(|m| m.round()),
-            Some(20.0)
-        );
-        assert_eq!(mean_ms(&[]), None);
     }
 
     #[test]

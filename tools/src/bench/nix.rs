@@ -1,11 +1,107 @@
 //! How `bench` calls Nix and other commands: timed runs with captured output, the flake flags
 //! that pick nixpkgs, store queries and deletions, and parsing of their output.
+//!
+//! Two readings of when things ran:
+//! - a shard's own timing (`shard_timing`): the `rts-shard-timing {json}` line nix/run-shard.sh
+//!   prints to the build log (`nix log`), else the same fields of its `result.json`. This is the
+//!   one place the bench reads shard start times;
+//! - every build's interval as Nix saw it (`timed_builds`): the command runs with
+//!   `--log-format internal-json`, its stderr is read as it comes and each build activity's
+//!   `start` and `stop` lines (type 105, `actBuild`) are stamped with the time they arrived.
 
 use anyhow::{Context, Result, bail};
+use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// What starts the timing line of a shard's build log.
+pub const TIMING_PREFIX: &str = "rts-shard-timing ";
+
+/// When a shard ran and what it cost, by its own clock.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ShardTiming {
+    pub wall_seconds: f64,
+    pub peak_memory_kib: Option<u64>,
+    pub started_at_unix: f64,
+    pub finished_at_unix: f64,
+}
+
+/// The last `rts-shard-timing {json}` line of a build log, if any parses.
+pub fn timing_from_log(log: &str) -> Option<ShardTiming> {
+    log.lines()
+        .rev()
+        .filter_map(|l| l.find(TIMING_PREFIX).map(|i| &l[i + TIMING_PREFIX.len()..]))
+        .find_map(|json| serde_json::from_str(json.trim()).ok())
+}
+
+/// One build as Nix ran it: the derivation and its interval, in seconds from the command's start.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BuildSpan {
+    pub drv: String,
+    pub start: f64,
+    pub stop: f64,
+}
+
+impl BuildSpan {
+    /// The derivation's name: `/nix/store/<hash>-<name>.drv` -> `<name>`.
+    pub fn name(&self) -> &str {
+        let base = self.drv.rsplit('/').next().unwrap_or(&self.drv);
+        let base = base.strip_suffix(".drv").unwrap_or(base);
+        base.split_once('-').map_or(base, |(_, n)| n)
+    }
+
+    pub fn seconds(&self) -> f64 {
+        self.stop - self.start
+    }
+}
+
+/// A build activity event of `--log-format internal-json`: `Some((id, Some(drv)))` for the
+/// start of a build, `Some((id, None))` for any stop, `None` for anything else.
+pub fn build_event(line: &str) -> Option<(u64, Option<String>)> {
+    let v: serde_json::Value = serde_json::from_str(line.strip_prefix("@nix ")?).ok()?;
+    let id = v.get("id")?.as_u64()?;
+    match v.get("action")?.as_str()? {
+        "start" if v.get("type")?.as_u64()? == 105 => {
+            let drv = v.get("fields")?.get(0)?.as_str()?;
+            Some((id, Some(drv.to_string())))
+        }
+        "stop" => Some((id, None)),
+        _ => None,
+    }
+}
+
+/// Pairs stamped build events into spans (sorted by start); a build without its stop ends at
+/// `end`.
+pub fn build_spans(events: &[(f64, u64, Option<String>)], end: f64) -> Vec<BuildSpan> {
+    let mut open: BTreeMap<u64, (String, f64)> = BTreeMap::new();
+    let mut spans = Vec::new();
+    for (t, id, drv) in events {
+        match drv {
+            Some(d) => {
+                open.insert(*id, (d.clone(), *t));
+            }
+            None => {
+                if let Some((drv, start)) = open.remove(id) {
+                    spans.push(BuildSpan {
+                        drv,
+                        start,
+                        stop: *t,
+                    });
+                }
+            }
+        }
+    }
+    spans.extend(open.into_values().map(|(drv, start)| BuildSpan {
+        drv,
+        start,
+        stop: end,
+    }));
+    spans.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.drv.cmp(&b.drv)));
+    spans
+}
 
 /// The last `n` lines of `text`.
 pub fn last_lines(text: &str, n: usize) -> String {
@@ -30,6 +126,61 @@ pub fn timed(cmd: &mut Command, what: &str) -> Result<(f64, String)> {
         );
     }
     Ok((wall, String::from_utf8_lossy(&out.stdout).into_owned()))
+}
+
+/// Runs a Nix command that has `--log-format internal-json`, stamping each build's start and
+/// stop as its line arrives; returns the wall time and the builds. A failure is an error quoting
+/// the end of the messages.
+pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan>)> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {what}"))?;
+    let stderr = child.stderr.take().context("no stderr pipe")?;
+    let mut events = Vec::new();
+    let mut messages: Vec<String> = Vec::new();
+    for line in std::io::BufReader::new(stderr).lines() {
+        let line = line.unwrap_or_default();
+        let t = start.elapsed().as_secs_f64();
+        if let Some((id, drv)) = build_event(&line) {
+            events.push((t, id, drv));
+        } else if let Some(msg) = internal_json_message(&line) {
+            messages.push(msg);
+            if messages.len() > 200 {
+                messages.drain(..100);
+            }
+        }
+    }
+    let status = child
+        .wait()
+        .with_context(|| format!("cannot wait for {what}"))?;
+    let wall = start.elapsed().as_secs_f64();
+    if !status.success() {
+        bail!(
+            "{what} failed ({status}):\n{}",
+            last_lines(&messages.join("\n"), 30)
+        );
+    }
+    Ok((wall, build_spans(&events, wall)))
+}
+
+/// The text of an internal-json `msg` line or a build log line (`result` type 101), or a line
+/// that is not internal-json at all.
+fn internal_json_message(line: &str) -> Option<String> {
+    let Some(json) = line.strip_prefix("@nix ") else {
+        return Some(line.to_string());
+    };
+    let v: serde_json::Value = serde_json::from_str(json).ok()?;
+    match v.get("action")?.as_str()? {
+        "msg" => v.get("msg")?.as_str().map(str::to_string),
+        "result" if v.get("type")?.as_u64()? == 101 => {
+            v.get("fields")?.get(0)?.as_str().map(str::to_string)
+        }
+        _ => None,
+    }
 }
 
 pub fn progress(msg: &str) {
@@ -109,6 +260,54 @@ impl Nix {
             "nix flake check",
         )?
         .0)
+    }
+
+    /// `nix flake check --max-jobs N` in `dir`, with every build's interval as Nix saw it.
+    pub fn flake_check_builds(&self, dir: &Path, jobs: usize) -> Result<(f64, Vec<BuildSpan>)> {
+        let n = jobs.to_string();
+        let mut cmd = self.cmd(
+            dir,
+            &[
+                "flake",
+                "check",
+                "--max-jobs",
+                &n,
+                "--log-format",
+                "internal-json",
+            ],
+            true,
+        );
+        timed_builds(&mut cmd, "nix flake check")
+    }
+
+    /// A shard output's timing: the `rts-shard-timing` line of its build log (`nix log`), else
+    /// the same fields of its `result.json`.
+    pub fn shard_timing(&self, out_path: &str) -> Result<ShardTiming> {
+        let log = self
+            .cmd(&self.root, &["log", out_path], false)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output();
+        if let Some(t) = log
+            .ok()
+            .filter(|o| o.status.success())
+            .and_then(|o| timing_from_log(&String::from_utf8_lossy(&o.stdout)))
+        {
+            return Ok(t);
+        }
+        let p = Path::new(out_path).join("result.json");
+        let text = std::fs::read_to_string(&p).with_context(|| {
+            format!(
+                "no rts-shard-timing line in `nix log {out_path}` and no {}",
+                p.display()
+            )
+        })?;
+        serde_json::from_str(&text).with_context(|| {
+            format!(
+                "no rts-shard-timing line in `nix log {out_path}`, and {} has no timing fields",
+                p.display()
+            )
+        })
     }
 
     /// The GC roots that keep `path` alive (`nix-store --query --roots`), e.g. a result link.
@@ -239,13 +438,18 @@ pub fn string_map(text: &str) -> Result<BTreeMap<String, String>> {
     serde_json::from_str(text).context("malformed `nix eval --json` output (expected name -> path)")
 }
 
-/// The Nix expression building `seeds.len()` probe shards (step 5c).
-pub fn probe_expr(real_nixpkgs: bool, variant: &str, seeds: &[u64]) -> String {
-    let shard = if real_nixpkgs {
+/// The Nix expression of the flake's `lib.shard` for `--impure --expr` in the repository.
+pub fn shard_lib_expr(real_nixpkgs: bool) -> &'static str {
+    if real_nixpkgs {
         "(builtins.getFlake (toString ./.)).lib.${builtins.currentSystem}.shard"
     } else {
         "(import ./nix/standin.nix).lib.shard"
-    };
+    }
+}
+
+/// The Nix expression building `seeds.len()` probe shards (step 5c).
+pub fn probe_expr(real_nixpkgs: bool, variant: &str, seeds: &[u64]) -> String {
+    let shard = shard_lib_expr(real_nixpkgs);
     let items: Vec<String> = seeds
         .iter()
         .map(|s| {
@@ -322,5 +526,101 @@ pub(super) mod tests {
              (shard { variant = \"inc\"; module = \"bench\"; export = \"probe_empty\"; seed = 6; }) ]"
         );
         assert!(probe_expr(true, "64", &[1]).contains("builtins.getFlake"));
+    }
+
+    #[test]
+    fn timing_lines_of_build_logs() {
+        let log = "PASS inc-leb128 seed=1\n\
+                   rts-shard-timing {\"name\": \"inc-leb128\", \"wall_seconds\": 1.5, \
+                   \"peak_memory_kib\": 900, \"started_at_unix\": 100.25, \"finished_at_unix\": 101.75}\n";
+        let t = timing_from_log(log).unwrap();
+        assert_eq!(t.wall_seconds, 1.5);
+        assert_eq!(t.peak_memory_kib, Some(900));
+        assert_eq!((t.started_at_unix, t.finished_at_unix), (100.25, 101.75));
+        // Prefixed (e.g. by `nix build -L`) and a null peak; the last line counts.
+        let log2 = format!(
+            "{log}shard-inc-a> rts-shard-timing {{\"wall_seconds\": 2, \"peak_memory_kib\": null, \
+             \"started_at_unix\": 5, \"finished_at_unix\": 7}}\n"
+        );
+        let t = timing_from_log(&log2).unwrap();
+        assert_eq!((t.wall_seconds, t.peak_memory_kib), (2.0, None));
+        assert_eq!(timing_from_log("PASS\nrts-shard-timing {broken\n"), None);
+        assert_eq!(timing_from_log(""), None);
+        // The result.json of today's runner has the same fields.
+        let r: ShardTiming = serde_json::from_str(
+            r#"{"name": "ni-a", "variant": "ni", "module": "a", "seed": 1, "status": "pass",
+                "exit_code": 0, "wall_seconds": 0.5, "peak_memory_kib": 10,
+                "wasmtime_version": "wasmtime 48", "started_at_unix": 1, "finished_at_unix": 1.5}"#,
+        )
+        .unwrap();
+        assert_eq!(r.started_at_unix, 1.0);
+    }
+
+    #[test]
+    fn build_events_of_internal_json() {
+        let start = r#"@nix {"action":"start","fields":["/nix/store/3123-shard-inc-crc32.drv","",1,1],"id":12,"level":3,"text":"building","type":105}"#;
+        assert_eq!(
+            build_event(start),
+            Some((12, Some("/nix/store/3123-shard-inc-crc32.drv".to_string())))
+        );
+        assert_eq!(
+            build_event(r#"@nix {"action":"stop","id":12}"#),
+            Some((12, None))
+        );
+        // Other activities and lines are not build events.
+        assert_eq!(
+            build_event(r#"@nix {"action":"start","id":9,"level":0,"text":"","type":104}"#),
+            None
+        );
+        assert_eq!(build_event("plain text"), None);
+        assert_eq!(build_event("@nix {bad"), None);
+        let events = vec![
+            (
+                0.5,
+                12,
+                Some("/nix/store/a-shard-inc-crc32.drv".to_string()),
+            ),
+            (0.1, 13, Some("/nix/store/b-rts-inc.drv".to_string())),
+            (0.2, 99, None), // another activity's stop
+            (2.0, 13, None),
+            (3.0, 12, None),
+            (3.5, 14, Some("/nix/store/c-shard-ni-x.drv".to_string())),
+        ];
+        let spans = build_spans(&events, 4.0);
+        assert_eq!(spans.len(), 3);
+        assert_eq!(spans[0].name(), "rts-inc");
+        assert_eq!(spans[0].seconds(), 1.9);
+        assert_eq!(spans[1].name(), "shard-inc-crc32");
+        assert_eq!((spans[1].start, spans[1].stop), (0.5, 3.0));
+        // Never stopped: ends with the command.
+        assert_eq!((spans[2].start, spans[2].stop), (3.5, 4.0));
+        assert_eq!(
+            internal_json_message(r#"@nix {"action":"msg","level":0,"msg":"error: x"}"#),
+            Some("error: x".to_string())
+        );
+        assert_eq!(internal_json_message("raw"), Some("raw".to_string()));
+    }
+
+    #[test]
+    fn builds_are_stamped_as_their_lines_arrive() {
+        // A stand-in for Nix: one build that starts, 0.3 s later stops, then a message.
+        let script = r#"
+            echo '@nix {"action":"start","fields":["/nix/store/h-shard-ni-a.drv"],"id":7,"type":105}' >&2
+            sleep 0.3
+            echo '@nix {"action":"stop","id":7}' >&2
+            echo '@nix {"action":"msg","level":0,"msg":"done"}' >&2
+            exit "$1"
+        "#;
+        let mut ok = Command::new("sh");
+        ok.args(["-c", script, "sh", "0"]);
+        let (wall, spans) = timed_builds(&mut ok, "fake nix").unwrap();
+        assert_eq!(spans.len(), 1);
+        assert_eq!(spans[0].name(), "shard-ni-a");
+        assert!(spans[0].seconds() >= 0.25, "{:?}", spans[0]);
+        assert!(spans[0].stop <= wall);
+        let mut failing = Command::new("sh");
+        failing.args(["-c", script, "sh", "3"]);
+        let e = format!("{:#}", timed_builds(&mut failing, "fake nix").unwrap_err());
+        assert!(e.contains("fake nix failed") && e.ends_with("done"), "{e}");
     }
 }

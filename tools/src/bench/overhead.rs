@@ -1,9 +1,11 @@
 //! Step 5 of `bench`: per-shard overhead. (a) `probe_empty` on the precompiled module and
 //! (b) on the `.wasm` (compiled on every run), each run as a shard runs (nix/run-shard.sh, its
-//! own measured wall); (c) fresh probe shard derivations built by one `nix build`.
+//! own measured wall); (c) fresh probe shard derivations built by one `nix build`, repeated.
+//! (a) and (b) are latencies (one shard alone, 1 at a time: min/median/max of K runs); (c) is
+//! a throughput (wall over K, N at a time: min/median/max of --runs builds).
 
 use super::ctx::Ctx;
-use super::metrics::{MILLIS, Metric, TIMES, Target, mean_ms, ratio};
+use super::metrics::{Kind, MILLIS, Metric, Spread, TIMES, Target, ratio};
 use super::nix::{Nix, build_json_out_paths, probe_expr, progress, timed, unix_nanos};
 use crate::matrix::Shard;
 use crate::runner::{Caps, Runner, ShardSpec};
@@ -67,10 +69,11 @@ pub(super) fn run(c: &mut Ctx) -> Result<()> {
         .context("probe variant not built")?
         .clone();
     let k = c.args.repeat;
+    let ms = |v: Vec<f64>| Spread::of(&v).map(|s| s.scaled(1000.0));
     let mut a_ms = None;
     if let Some(cwasm) = &b.cwasm {
         progress(&format!("{k} runs of probe_empty on the .cwasm"));
-        a_ms = mean_ms(&probe_runs(c, cwasm, k)?);
+        a_ms = ms(probe_runs(c, cwasm, k)?);
     } else {
         c.warn(format!(
             "variant {}: no .cwasm beside {}; 5a not measured",
@@ -78,32 +81,38 @@ pub(super) fn run(c: &mut Ctx) -> Result<()> {
             b.wasm.display()
         ));
     }
-    c.table.push(Metric::new(
-        5,
-        "overhead.precompiled_ms",
-        &format!("(a) probe_empty on the .cwasm ({}), mean of {k}", b.variant),
-        a_ms,
-        MILLIS,
-        None,
-    ));
+    c.table.push(
+        Metric::repeated(
+            5,
+            "overhead.precompiled_ms",
+            &format!("(a) probe_empty on the .cwasm ({})", b.variant),
+            a_ms,
+            MILLIS,
+            None,
+        )
+        .per_shard(Kind::Latency, 1),
+    );
     progress(&format!(
         "{k} runs of probe_empty on the .wasm (compiled per run)"
     ));
-    let b_ms = mean_ms(&probe_runs(c, &b.wasm, k)?);
-    c.table.push(Metric::new(
-        5,
-        "overhead.compiled_ms",
-        &format!("(b) probe_empty on the .wasm, -C cache=n, mean of {k}"),
-        b_ms,
-        MILLIS,
-        None,
-    ));
+    let b_ms = ms(probe_runs(c, &b.wasm, k)?);
+    c.table.push(
+        Metric::repeated(
+            5,
+            "overhead.compiled_ms",
+            "(b) probe_empty on the .wasm, -C cache=n",
+            b_ms,
+            MILLIS,
+            None,
+        )
+        .per_shard(Kind::Latency, 1),
+    );
     c.table.push(Metric::new(
         5,
         "overhead.compile_ratio",
-        "(b) / (a)",
+        "(b) / (a), medians",
         match (b_ms, a_ms) {
-            (Some(x), Some(y)) => ratio(x, y),
+            (Some(x), Some(y)) => ratio(x.median, y.median),
             _ => None,
         },
         TIMES,
@@ -145,20 +154,30 @@ fn nix_probes(c: &mut Ctx, nix: &Nix) -> Result<()> {
     let (_, out) = build(&[base])?;
     let mut garbage = build_json_out_paths(&out).unwrap_or_default();
     progress(&format!(
-        "{k} fresh probe_empty shard derivations, one nix build"
+        "{} times {k} fresh probe_empty shard derivations, one nix build each",
+        c.runs
     ));
-    let seeds: Vec<u64> = (1..=u64::from(k)).map(|i| base + i).collect();
-    let (wall, out) = build(&seeds)?;
-    c.table.push(Metric::new(
-        5,
-        "overhead.nix_shard_ms",
-        &format!("(c) fresh probe shard derivations, wall/{k} (N={})", c.jobs),
-        Some(1000.0 * wall / f64::from(k)),
-        MILLIS,
-        Some(Target::at_most(50.0)),
-    ));
-    // The probes are garbage now; leaving them would only clutter the store.
-    garbage.extend(build_json_out_paths(&out).unwrap_or_default());
+    let mut per_shard = Vec::new();
+    for r in 0..c.runs as u64 {
+        let seeds: Vec<u64> = (1..=u64::from(k))
+            .map(|i| base + r * u64::from(k) + i)
+            .collect();
+        let (wall, out) = build(&seeds)?;
+        per_shard.push(1000.0 * wall / f64::from(k));
+        // The probes are garbage now; leaving them would only clutter the store.
+        garbage.extend(build_json_out_paths(&out).unwrap_or_default());
+    }
+    c.table.push(
+        Metric::repeated(
+            5,
+            "overhead.nix_shard_ms",
+            &format!("(c) fresh probe shard derivations, wall/{k}"),
+            Spread::of(&per_shard),
+            MILLIS,
+            Some(Target::at_most(50.0)),
+        )
+        .per_shard(Kind::Throughput, c.jobs),
+    );
     let _ = nix.delete(&garbage);
     Ok(())
 }

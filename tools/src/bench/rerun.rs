@@ -75,7 +75,7 @@ pub fn append_comment(contents: &[u8], path: &str) -> Vec<u8> {
 }
 
 /// Copies the tracked files of `root` into `dest` and makes it a git repository with them added.
-fn tracked_copy(root: &Path, dest: &Path) -> Result<()> {
+pub(super) fn tracked_copy(root: &Path, dest: &Path) -> Result<()> {
     let (_, out) = timed(
         Command::new("git")
             .arg("-C")
