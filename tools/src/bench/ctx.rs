@@ -22,7 +22,7 @@ const DEFAULT_PROBE_VARIANT: &str = "inc";
         3 Nix cold: one warm-up `nix flake check` so that every check (the project checks too) \
         is built, then the shard outputs alone are deleted (`nix store delete`) and \
         `nix flake check --max-jobs N` is timed: wall, W/(wall x N), and W_nix/(wall x N) where \
-        W_nix sums the shards' own result.json wall_seconds. The variant builds are reported \
+        W_nix sums the shards' own wall times (their build logs' timing lines). The variant builds are reported \
         apart: step 1's build time, or with --cold-variants their rebuild after deleting them.\n  \
         4 Nix warm no-op: the same flake check again; its wall as a fraction of the cold wall \
         (target <= 5%).\n  \

@@ -5,7 +5,6 @@ use super::ctx::Ctx;
 use super::local::matrix_shards;
 use super::metrics::{Metric, PERCENT, SECONDS, Target, efficiency, ratio};
 use super::nix::{Nix, extra_note, progress};
-use crate::result;
 use anyhow::{Result, bail};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -102,7 +101,7 @@ fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
     c.cold_wall = Some(wall);
     let mut w_nix = 0.0;
     for p in &paths {
-        w_nix += result::load(&Path::new(p).join("result.json"))?.wall_seconds;
+        w_nix += crate::report::times_of(Path::new(p))?.wall_seconds;
     }
     // W of the shards that ran cold (all of them unless some were kept).
     let rebuilt: Vec<&String> = paths.iter().map(|p| &by_path[p]).collect();
@@ -136,7 +135,7 @@ struct Cold {
     wall: f64,
     /// Shards rebuilt.
     shards: usize,
-    /// W of the rebuilt shards (from step 1), and W_nix (their own result.json times).
+    /// W of the rebuilt shards (from step 1), and W_nix (their own times, from their build logs).
     work: Option<f64>,
     work_nix: f64,
     rebuilt_note: String,
@@ -170,7 +169,7 @@ fn cold_metrics(c: &Ctx, cold: &Cold) -> Vec<Metric> {
         Metric::new(
             3,
             "nix_cold.work_nix_seconds",
-            "W_nix (sum of the shards' result.json times)",
+            "W_nix (sum of the shards' own times, from their build logs)",
             Some(cold.work_nix),
             SECONDS,
             None,
