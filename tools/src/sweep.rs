@@ -215,6 +215,12 @@ fn report(s: &Swept, shards: usize, seeds: usize, wall: f64) -> String {
         for line in &f.reproduce {
             out.push_str(&format!("    {line}\n"));
         }
+        if sh.seed != DEFAULT_SEED && !f.reproduce.is_empty() {
+            out.push_str(&format!(
+                "    (the Nix check runs seed {DEFAULT_SEED}; `this seed` runs {})\n",
+                sh.seed
+            ));
+        }
     }
     let mut by_shard: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for f in &failures {
@@ -543,17 +549,42 @@ fn nix_batch(
         swept.interrupted = true;
         return Ok(());
     }
+    // A failed build can leave its output directory behind; only a valid path passed.
+    let invalid = invalid_paths(paths.iter().map(|p| p.out.as_str()))?;
+    let failed_before = swept.failures.len();
     for (shard, p) in batch.iter().zip(&paths) {
-        if Path::new(&p.out).exists() {
-            swept.passed += 1;
-        } else {
+        if invalid.contains(&p.out) {
             swept.failures.push(nix_failure(shard, &p.drv));
+        } else {
+            swept.passed += 1;
         }
     }
-    if !status.success() && swept.failures.is_empty() {
-        bail!("nix build failed ({status}) although every output exists");
+    if !status.success() && swept.failures.len() == failed_before {
+        bail!("nix build failed ({status}) although every output is valid");
     }
     Ok(())
+}
+
+/// The store paths of `paths` that are not valid (`nix-store --check-validity --print-invalid`).
+fn invalid_paths<'a>(
+    paths: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::BTreeSet<String>> {
+    let o = Command::new("nix-store")
+        .args(["--check-validity", "--print-invalid"])
+        .args(paths)
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot run nix-store --check-validity")?;
+    if !o.status.success() {
+        bail!(
+            "nix-store --check-validity failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        );
+    }
+    Ok(String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect())
 }
 
 /// A failed run of a batch, from its build log.
