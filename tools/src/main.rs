@@ -45,7 +45,7 @@ use std::process::ExitCode;
         A shard is one run of nix/run-shard.sh: `wasmtime run [variant flags] [caps] \
         --allow-precompiled --invoke test_<module> <variant>.cwasm <seed>`. Nix builds one \
         check per shard from nix/shards.json; this tool generates that matrix, runs shards \
-        locally the same way, plans worker counts, reports results and measures the \
+        locally the same way, sweeps seeds, plans worker counts, reports results and measures the \
         performance figures (bench).\n\n\
         Default paths (nix/variants.json, nix/shards.json, tools/timings.json) are relative to the \
         repository root: the nearest ancestor of the current directory that has nix/variants.json.\n\n\
