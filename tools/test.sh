@@ -63,14 +63,15 @@ for s in "${rebuild_shards[@]}"; do
   }
 done
 nix build "${NIX_FLAGS[@]}" --rebuild --out-link "$report/shard" "${rebuild_shards[@]/#/.#checks.$system.}"
+rts_shards() { cargo run --quiet --locked --manifest-path tools/Cargo.toml -- "$@"; }
 # The outputs hold no times; `rts-shards report` reads them from the rebuilds' logs.
-tools/target/debug/rts-shards report "$report" --json "$report/times.json"
+rts_shards report "$report" --json "$report/times.json"
 grep -q '"timed": 2,' "$report/times.json" || {
   echo "test.sh: rts-shards report found no times in the build logs of ${rebuild_shards[*]}" >&2
   exit 1
 }
 rm -f "$report"/shard*
-tools/target/debug/rts-shards sweep --nix "${rebuild_shards[0]}" --seeds 2..3
+rts_shards sweep --nix "${rebuild_shards[0]}" --seeds 2..3
 
 step "Hydra jobs: the all-shards aggregate and the report (JUnit, JSON summary)"
 nix build "${NIX_FLAGS[@]}" ".#hydraJobs.all-shards.$system" ".#hydraJobs.report.$system" --out-link "$report/r"
