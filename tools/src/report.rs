@@ -4,8 +4,7 @@
 //! A `result.json` holds no times (a Nix output is a function of its inputs); each shard's times
 //! come from the `rts-shard-timing` line of its run's log: the `runner.log` beside the file (a
 //! local run's directory), else the Nix build log of the store path holding it
-//! (`nix-store --read-log`, which has the log of every shard built by or for this machine's
-//! store, remote builders included). A shard with neither is reported without times, and the
+//! (`nix-store --read-log`: the logs of the builds of this machine's store). A shard with neither is reported without times, and the
 //! summary says how many. `--no-times` reads no log at all: for builds that cannot (the Hydra
 //! report derivation), where the per-step times are Hydra's own build-step records.
 
