@@ -12,6 +12,13 @@
 #   out                               where $out/log and $out/result.json go
 #   RTS_SHARD_WASMTIME                the wasmtime binary (default: wasmtime on PATH)
 #   RTS_SHARD_PRINT_COMMAND=1         print the wasmtime command (one shell-quoted line) and exit 0
+# Everything under $out is a function of the inputs: `log` is the test's output (the test has
+# no clock and no randomness but its seed) and `result.json` is {name, variant, module, export,
+# seed, status, exit_code, wasmtime_version}, so `nix build --rebuild` and `--check` find the
+# same bytes. What differs from run to run (wall time, peak memory, start and finish) goes to the
+# build log instead, as one line `rts-shard-timing {json}`: Nix keeps the log beside the store
+# (`nix log`, `nix-store --read-log`), Hydra keeps it per build step next to its own step times,
+# and `rts-shards run` finds it in the shard's runner.log. `rts-shards report` reads it there.
 # On failure prints the test's output, then a block naming variant, module and seed with the
 # commands that reproduce it, and exits 1. Bad input exits 2.
 # Uses only bash, coreutils, grep, GNU time (optional: peak memory) and wasmtime.
@@ -85,9 +92,10 @@ mkdir -p "$out" || die "cannot create $out"
 mv "$scratch/log" "$out/log"
 wasmtime_version=$("$wasmtime" --version)
 cat >"$out/result.json.tmp" <<JSON
-{"name": "$shard", "variant": "$variant", "module": "$module", "seed": $seed, "status": "$verdict", "exit_code": $status, "wall_seconds": $wall, "peak_memory_kib": $peak, "wasmtime_version": "$wasmtime_version", "started_at_unix": $start, "finished_at_unix": $finish}
+{"name": "$shard", "variant": "$variant", "module": "$module", "export": "$export", "seed": $seed, "status": "$verdict", "exit_code": $status, "wasmtime_version": "$wasmtime_version"}
 JSON
 mv "$out/result.json.tmp" "$out/result.json"
+echo "rts-shard-timing {\"name\": \"$shard\", \"export\": \"$export\", \"seed\": $seed, \"wall_seconds\": $wall, \"peak_memory_kib\": $peak, \"started_at_unix\": $start, \"finished_at_unix\": $finish}"
 
 if [ "$verdict" = pass ]; then
   echo "PASS $shard seed=$seed ${wall}s peak=${peak}KiB"

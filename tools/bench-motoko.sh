@@ -93,21 +93,10 @@ nix build "${NIX_FLAGS[@]}" --no-link --max-jobs "$cores" "${installables[@]}" 2
 shard_wall=$(elapsed "$t0" "$(now)")
 echo "  ${#shards[@]} shards: ${shard_wall}s wall" >&2
 
-# The shards' own times: the rts-shard-timing line each run printed to its build log.
-{
-  printf '{\n  "machine": "%s",\n  "command": "tools/bench-motoko.sh",\n  "shards": {\n' "$system, $cores cpus"
-  first=1
-  for i in "${!shards[@]}"; do
-    line=$(nix-store --read-log "${outs[$i]}" 2>/dev/null | grep -o 'rts-shard-timing {.*}' | tail -n 1) || true
-    [ -n "$line" ] || { echo "bench-motoko: no rts-shard-timing line in the log of ${shards[$i]}" >&2; exit 1; }
-    wall=$(grep -oE '"wall_seconds": [0-9.]+' <<<"$line" | grep -oE '[0-9.]+$')
-    peak=$(grep -oE '"peak_memory_kib": [0-9]+' <<<"$line" | grep -oE '[0-9]+$' || echo 0)
-    [ $first = 1 ] || printf ',\n'
-    first=0
-    printf '    "%s": {\n      "wall_seconds": %s,\n      "peak_memory_kib": %s\n    }' "${shards[$i]}" "$wall" "$peak"
-  done
-  printf '\n  }\n}\n'
-} >"$scratch/timings.json"
+# The shards' own times: `rts-shards report` reads each run's rts-shard-timing log line.
+mkdir "$scratch/outs"
+for i in "${!shards[@]}"; do ln -s "${outs[$i]}" "$scratch/outs/${shards[$i]}"; done
+"$rts_shards" report "$scratch/outs" --record-timings "$scratch/timings.json" >/dev/null
 read -r work longest longest_name < <(awk -F'"' '/": \{$/ { n = $2 } /wall_seconds/ { split($0, a, ": "); w = a[2] + 0; t += w; if (w > m) { m = w; mn = n } }
   END { printf "%.1f %.1f %s\n", t, m, mn }' "$scratch/timings.json")
 plan=$("$rts_shards" plan --timings "$scratch/timings.json" --workers "$cores,8,32")

@@ -3,7 +3,8 @@
 # runtime's own tests natively (the fast loop), the lint of the CI configuration, then every flake
 # check: the standard library and the three variant builds, portable precompilation, the
 # freshness of the committed shard matrix, the CLI's tests and lints in Nix, the Nix lint, and
-# every shard; the Hydra jobs; shards on a remote builder; the binary cache shared with a second store.
+# every shard; the reproducibility of shard outputs (`nix build --rebuild`) and a seed sweep through
+# Nix; the Hydra jobs; shards on a remote builder; the binary cache shared with a second store.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -48,10 +49,31 @@ if ! flake_check; then
 fi
 rm -f "$check_log"
 
-step "Hydra jobs: the all-shards aggregate and the report (JUnit, JSON summary, SVG Gantt chart)"
 system=$(nix eval "${NIX_OPTS[@]}" --raw --impure --expr builtins.currentSystem)
 report=$(mktemp -d)
 trap 'rm -rf "$report"' EXIT
+
+step "reproducible shards: nix build --rebuild of passing shards; their times from the build logs; a seed sweep through Nix"
+# Two short shards of the matrix. --rebuild runs them again and fails if any output byte differs.
+rebuild_shards=(ni-crc32 inc-leb128)
+for s in "${rebuild_shards[@]}"; do
+  grep -q "\"name\": \"$s\"" nix/shards.json || {
+    echo "test.sh: shard $s is not in nix/shards.json: pick two other short shards" >&2
+    exit 1
+  }
+done
+nix build "${NIX_FLAGS[@]}" --rebuild --out-link "$report/shard" "${rebuild_shards[@]/#/.#checks.$system.}"
+rts_shards() { cargo run --quiet --locked --manifest-path tools/Cargo.toml -- "$@"; }
+# The outputs hold no times; `rts-shards report` reads them from the rebuilds' logs.
+rts_shards report "$report" --json "$report/times.json"
+grep -q '"timed": 2,' "$report/times.json" || {
+  echo "test.sh: rts-shards report found no times in the build logs of ${rebuild_shards[*]}" >&2
+  exit 1
+}
+rm -f "$report"/shard*
+rts_shards sweep --nix "${rebuild_shards[0]}" --seeds 2..3
+
+step "Hydra jobs: the all-shards aggregate and the report (JUnit, JSON summary)"
 nix build "${NIX_FLAGS[@]}" ".#hydraJobs.all-shards.$system" ".#hydraJobs.report.$system" --out-link "$report/r"
 ls "$report"/r-1/
 head -c 400 "$report"/r-1/summary.json

@@ -1,7 +1,9 @@
-//! The SVG Gantt chart of shard results: one bar per shard on its lane, against a time axis.
+//! The SVG Gantt chart of shard records: one bar per shard on its lane, against a time axis.
+//! Only records with times have a bar; the title says how many of all that is.
 
-use crate::result::{ShardResult, Status};
+use crate::result::{Record, Status, Times};
 use crate::stats::{self, assign_lanes};
+use anyhow::{Result, bail};
 
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -63,12 +65,11 @@ impl Layout {
             chart_w,
             width: left + chart_w + right,
             height: top + row * lanes.max(1) as f64 + 44.0,
-            span: if s.makespan_seconds > 0.0 {
-                s.makespan_seconds
-            } else {
-                1.0
+            span: match s.makespan_seconds {
+                Some(m) if m > 0.0 => m,
+                _ => 1.0,
             },
-            origin: s.started_at_unix,
+            origin: s.started_at_unix.unwrap_or(0.0),
             lanes,
         }
     }
@@ -86,24 +87,36 @@ fn color(status: Status) -> &'static str {
     }
 }
 
-/// Renders a Gantt chart of the results: one bar per shard on greedily assigned lanes, a time
-/// axis in seconds since the first start, and labels on bars wide enough to hold them.
-pub fn gantt_svg(results: &[ShardResult]) -> String {
-    let s = stats::summarize(results);
-    let intervals: Vec<(f64, f64)> = s
+/// Renders a Gantt chart of the records with times: one bar per shard on greedily assigned
+/// lanes, a time axis in seconds since the first start, and labels on bars wide enough to hold
+/// them. An error when no record has times (nothing to draw).
+pub fn gantt_svg(records: &[Record]) -> Result<String> {
+    let s = stats::summarize(records);
+    let timed: Vec<(&Record, Times)> = s
         .shards
         .iter()
-        .map(|r| (r.started_at_unix, r.finished_at_unix))
+        .filter_map(|r| r.times.map(|t| (r, t)))
+        .collect();
+    if timed.is_empty() {
+        bail!(
+            "no Gantt chart: none of the {} shards has times (no build log with its \
+             rts-shard-timing line was found)",
+            s.total
+        );
+    }
+    let intervals: Vec<(f64, f64)> = timed
+        .iter()
+        .map(|(_, t)| (t.started_at_unix, t.finished_at_unix))
         .collect();
     let (lane_of, lanes) = assign_lanes(&intervals);
     let l = Layout::new(&s, lanes);
     let mut out = heading(&s, &l);
     out.push_str(&lanes_and_axis(&l));
-    for (r, lane) in s.shards.iter().zip(&lane_of) {
-        out.push_str(&bar(r, *lane, &l));
+    for ((r, t), lane) in timed.iter().zip(&lane_of) {
+        out.push_str(&bar(r, t, *lane, &l));
     }
     out.push_str("</svg>\n");
-    out
+    Ok(out)
 }
 
 /// The opening tag, background, title, figures and legend.
@@ -118,12 +131,17 @@ fn heading(s: &stats::Summary, l: &Layout) -> String {
         "<text x=\"{left}\" y=\"20\" font-size=\"15\" font-weight=\"bold\">rts shards: {} passed, {} failed, {} timed out</text>\n",
         s.passed, s.failed, s.timeout
     ));
+    let untimed = if s.timed < s.total {
+        format!(" ({} of {} shards have times)", s.timed, s.total)
+    } else {
+        String::new()
+    };
     out.push_str(&format!(
-        "<text x=\"{left}\" y=\"38\" fill=\"#444\">makespan {:.1}s, total shard time {:.1}s, {} lanes (peak concurrency), efficiency {:.0}%</text>\n",
-        s.makespan_seconds,
-        s.total_wall_seconds,
+        "<text x=\"{left}\" y=\"38\" fill=\"#444\">makespan {:.1}s, total shard time {:.1}s, {} lanes (peak concurrency), efficiency {:.0}%{untimed}</text>\n",
+        s.makespan_seconds.unwrap_or(0.0),
+        s.total_wall_seconds.unwrap_or(0.0),
         l.lanes,
-        s.efficiency * 100.0
+        s.efficiency.unwrap_or(0.0) * 100.0
     ));
     for (i, (label, status)) in [
         ("pass", Status::Pass),
@@ -189,12 +207,13 @@ fn lanes_and_axis(l: &Layout) -> String {
 }
 
 /// One shard's bar, with a tooltip and, when it fits, its name.
-fn bar(r: &ShardResult, lane: usize, l: &Layout) -> String {
-    let x0 = l.x(r.started_at_unix);
-    let w = (l.x(r.finished_at_unix) - x0).max(1.0);
+fn bar(r: &Record, t: &Times, lane: usize, l: &Layout) -> String {
+    let x0 = l.x(t.started_at_unix);
+    let w = (l.x(t.finished_at_unix) - x0).max(1.0);
     let y = l.top + l.row * lane as f64 + (l.row - l.bar_h) / 2.0;
+    let r = &r.result;
     let name = xml_escape(&r.name);
-    let mem = r
+    let mem = t
         .peak_memory_kib
         .map(|k| format!(", {:.1} MiB", k as f64 / 1024.0))
         .unwrap_or_default();
@@ -202,7 +221,7 @@ fn bar(r: &ShardResult, lane: usize, l: &Layout) -> String {
         "<g><title>{name}: {:?}, {:.2}s{mem}, seed {}</title>\
          <rect x=\"{x0:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{}\" fill=\"{}\" stroke=\"#fff\" stroke-width=\"0.5\"/>",
         r.status,
-        r.wall_seconds,
+        t.wall_seconds,
         r.seed,
         l.bar_h,
         color(r.status)
@@ -236,12 +255,14 @@ mod tests {
 
     #[test]
     fn svg_parses_with_bars_lanes_and_escaped_names() {
-        let rs = [
+        let mut rs = vec![
             rec("ni-a", Status::Pass, 0.0, 10.0),
             rec("ni-b<x>", Status::Fail, 0.0, 5.0),
             rec("ni-c", Status::Pass, 5.0, 6.0),
+            rec("ni-d", Status::Pass, 0.0, 0.0),
         ];
-        let svg = gantt_svg(&rs);
+        rs[3].times = None;
+        let svg = gantt_svg(&rs).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "svg");
@@ -283,6 +304,14 @@ mod tests {
             .collect();
         assert!(texts.contains(&"lane 2") && !texts.contains(&"lane 3"));
         assert!(texts.contains(&"10s") && texts.contains(&"0s"));
-        assert!(texts.contains(&"rts shards: 2 passed, 1 failed, 0 timed out"));
+        assert!(texts.contains(&"rts shards: 3 passed, 1 failed, 0 timed out"));
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.ends_with("(3 of 4 shards have times)"))
+        );
+        // Nothing to draw without times.
+        let e = gantt_svg(&rs[3..]).unwrap_err().to_string();
+        assert!(e.contains("none of the 1 shards has times"), "{e}");
     }
 }

@@ -1,6 +1,7 @@
-//! JUnit XML of shard results: one test suite per variant, one test case per shard.
+//! JUnit XML of shard records: one test suite per variant, one test case per shard, with its
+//! time when the record has one.
 
-use crate::result::{ShardResult, Status};
+use crate::result::{Record, ShardResult, Status};
 use anyhow::{Context, Result};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 use std::collections::BTreeMap;
@@ -11,21 +12,23 @@ use std::time::Duration;
 /// skipped. `details` gives the text of a failure (reproduce command, stderr).
 pub fn junit_xml(
     report_name: &str,
-    results: &[ShardResult],
+    records: &[Record],
     not_run: &[(&str, &str)],
     details: &dyn Fn(&ShardResult) -> Option<String>,
 ) -> Result<String> {
     let mut suites: BTreeMap<&str, TestSuite> = BTreeMap::new();
-    let mut sorted: Vec<&ShardResult> = results.iter().collect();
-    sorted.sort_by(|a, b| a.name.cmp(&b.name));
-    for r in sorted {
+    let mut sorted: Vec<&Record> = records.iter().collect();
+    sorted.sort_by(|a, b| a.result.name.cmp(&b.result.name));
+    for rec in sorted {
+        let r = &rec.result;
         let status = match r.status {
             Status::Pass => TestCaseStatus::success(),
             Status::Fail | Status::Timeout => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                let msg = match (r.status, r.exit_code) {
-                    (Status::Timeout, _) => format!("timed out after {:.2}s", r.wall_seconds),
-                    (_, Some(c)) => format!("exit code {c}"),
+                let msg = match (r.status, r.exit_code, rec.wall_seconds()) {
+                    (Status::Timeout, _, Some(w)) => format!("timed out after {w:.2}s"),
+                    (Status::Timeout, _, None) => "timed out".to_string(),
+                    (_, Some(c), _) => format!("exit code {c}"),
                     _ => "killed by a signal".to_string(),
                 };
                 s.set_message(format!("{} (seed {}): {msg}", r.name, r.seed));
@@ -42,7 +45,9 @@ pub fn junit_xml(
         };
         let mut case = TestCase::new(r.name.as_str(), status);
         case.set_classname(r.variant.as_str());
-        case.set_time(Duration::try_from_secs_f64(r.wall_seconds).unwrap_or_default());
+        if let Some(w) = rec.wall_seconds() {
+            case.set_time(Duration::try_from_secs_f64(w).unwrap_or_default());
+        }
         suites
             .entry(r.variant.as_str())
             .or_insert_with(|| TestSuite::new(r.variant.as_str()))
@@ -71,11 +76,13 @@ mod tests {
 
     #[test]
     fn junit_has_suites_per_variant_and_failures() {
-        let rs = [
+        let mut rs = vec![
             rec("ni-a", Status::Pass, 0.0, 1.0),
             rec("ni-b", Status::Fail, 0.0, 2.0),
             rec("64-c", Status::Timeout, 0.0, 3.0),
+            rec("inc-e", Status::Pass, 0.0, 3.0),
         ];
+        rs[3].times = None;
         let xml = junit_xml("r", &rs, &[("inc", "d")], &|r| {
             Some(format!("repro {}", r.name))
         })
@@ -84,7 +91,7 @@ mod tests {
         let root = doc.root_element();
         assert_eq!(root.tag_name().name(), "testsuites");
         assert_eq!(root.attribute("name"), Some("r"));
-        assert_eq!(root.attribute("tests"), Some("4"));
+        assert_eq!(root.attribute("tests"), Some("5"));
         assert_eq!(root.attribute("failures"), Some("2"));
         let suites: Vec<roxmltree::Node> = root
             .children()
@@ -123,5 +130,7 @@ mod tests {
                 .children()
                 .any(|c| c.has_tag_name("skipped"))
         );
+        // A record without times has a case without a time.
+        assert_eq!(case(suites[1], "inc-e").attribute("time"), None);
     }
 }

@@ -1,7 +1,8 @@
 //! `rts-shards`: shards the rts test suite into (variant, test module) pairs.
 //!
 //! Subcommands: `list` (test exports of a module), `matrix` (generate/check `nix/shards.json`),
-//! `run` (run shards in parallel, each as its Nix check runs it), `plan` (simulate worker
+//! `run` (run shards in parallel, each as its Nix check runs it), `sweep` (shards over many
+//! seeds, locally or through Nix), `plan` (simulate worker
 //! counts from recorded timings), `report` (JUnit/JSON/SVG from shard `result.json` files)
 //! and `bench` (every performance figure of the project, measured on this machine against its
 //! target). This file only parses the command line and dispatches.
@@ -25,6 +26,7 @@ mod run;
 mod runner;
 mod stats;
 mod summary;
+mod sweep;
 mod tempdir;
 mod timings;
 mod variants;
@@ -43,7 +45,7 @@ use std::process::ExitCode;
         A shard is one run of nix/run-shard.sh: `wasmtime run [variant flags] [caps] \
         --allow-precompiled --invoke test_<module> <variant>.cwasm <seed>`. Nix builds one \
         check per shard from nix/shards.json; this tool generates that matrix, runs shards \
-        locally the same way, plans worker counts, reports results and measures the \
+        locally the same way, sweeps seeds, plans worker counts, reports results and measures the \
         performance figures (bench).\n\n\
         Default paths (nix/variants.json, nix/shards.json, tools/timings.json) are relative to the \
         repository root: the nearest ancestor of the current directory that has nix/variants.json.\n\n\
@@ -61,6 +63,7 @@ enum Command {
     List(wasm::ListArgs),
     Matrix(matrix::Args),
     Run(run::Args),
+    Sweep(sweep::Args),
     Plan(plan::Args),
     Report(report::Args),
     Bench(bench::Args),
@@ -72,6 +75,7 @@ fn main() -> ExitCode {
         Command::List(a) => wasm::list_command(a),
         Command::Matrix(a) => matrix::command(a),
         Command::Run(a) => run::command(a),
+        Command::Sweep(a) => sweep::command(a),
         Command::Plan(a) => plan::command(a),
         Command::Report(a) => report::command(a),
         Command::Bench(a) => bench::command(a),

@@ -90,6 +90,13 @@ pub fn build_seeded(
     })
 }
 
+/// Loads a matrix file (`nix/shards.json`).
+pub fn load(path: &std::path::Path) -> Result<Matrix> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read matrix file {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("malformed matrix file {}", path.display()))
+}
+
 /// The exact bytes of the matrix file.
 pub fn render(m: &Matrix) -> Result<String> {
     atomic::to_pretty_json(m)

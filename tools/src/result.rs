@@ -1,10 +1,17 @@
-//! Shard result records: the `result.json` every shard run writes (nix/run-shard.sh, in Nix and
-//! under `rts-shards run`), and `run --json`. Reading checks every number, so a bad record is
-//! an error naming the file, never a panic further on.
+//! Shard records. A shard run (nix/run-shard.sh, in Nix and under `rts-shards run`) leaves two
+//! things, kept apart so that a Nix output is a function of the derivation's inputs:
 //!
-//! A record is `{"name","variant","module","seed","status":"pass"|"fail"|"timeout",
-//! "exit_code","wall_seconds","peak_memory_kib","wasmtime_version","started_at_unix",
-//! "finished_at_unix"}`.
+//! - `result.json`, in the output: `{"name","variant","module","export","seed",
+//!   "status":"pass"|"fail"|"timeout","exit_code","wasmtime_version"}` ([`ShardResult`]). The
+//!   same inputs give the same bytes, so `nix build --rebuild` and `--check` succeed.
+//! - one line `rts-shard-timing {"name","export","seed","wall_seconds","peak_memory_kib",
+//!   "started_at_unix","finished_at_unix"}` in the build log ([`TimingLine`]): what differs
+//!   from run to run. Nix keeps build logs outside the store (`nix-store --read-log`), Hydra keeps
+//!   them per build step, `rts-shards run` keeps them as the shard's `runner.log`.
+//!
+//! A [`Record`] is a result with its times when they are known: what `run --json`, the JUnit
+//! file, the report and the Gantt chart use. Reading checks every number, so a bad record is an
+//! error naming the file, never a panic further on.
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -14,6 +21,9 @@ use std::path::{Path, PathBuf};
 /// The longest shard time a record may hold: one year, in seconds. Longer (or negative, or not
 /// a number) is rejected as corrupt.
 pub const MAX_WALL_SECONDS: f64 = 365.0 * 24.0 * 3600.0;
+
+/// How the timing line of nix/run-shard.sh starts (the JSON object follows).
+pub const TIMING_PREFIX: &str = "rts-shard-timing ";
 
 /// How a shard ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,20 +45,52 @@ impl Status {
     }
 }
 
-/// One shard's result record.
+/// One shard's `result.json`: only what follows from its inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShardResult {
     pub name: String,
     pub variant: String,
     pub module: String,
+    pub export: String,
     pub seed: u64,
     pub status: Status,
     pub exit_code: Option<i32>,
+    pub wasmtime_version: String,
+}
+
+/// What one run of a shard measured.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Times {
     pub wall_seconds: f64,
     pub peak_memory_kib: Option<u64>,
-    pub wasmtime_version: String,
     pub started_at_unix: f64,
     pub finished_at_unix: f64,
+}
+
+/// The `rts-shard-timing` line of a build log: which shard, and its times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TimingLine {
+    pub name: String,
+    pub export: String,
+    pub seed: u64,
+    #[serde(flatten)]
+    pub times: Times,
+}
+
+/// A shard's result and, when known, its times.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    #[serde(flatten)]
+    pub result: ShardResult,
+    /// `null` when no build log of the run was found (the report says so).
+    pub times: Option<Times>,
+}
+
+impl Record {
+    /// The wall time, when known.
+    pub fn wall_seconds(&self) -> Option<f64> {
+        self.times.map(|t| t.wall_seconds)
+    }
 }
 
 /// Checks that a wall time is a number of seconds a shard can take.
@@ -59,8 +101,8 @@ pub fn check_wall_seconds(v: f64) -> Result<()> {
     Ok(())
 }
 
-impl ShardResult {
-    /// Checks the numbers of a record.
+impl Times {
+    /// Checks the numbers.
     pub fn check(&self) -> Result<()> {
         check_wall_seconds(self.wall_seconds)?;
         if !(self.started_at_unix.is_finite() && self.finished_at_unix.is_finite())
@@ -77,15 +119,47 @@ impl ShardResult {
     }
 }
 
-/// Loads and checks one result record.
+impl TimingLine {
+    /// Whether this line was printed by the run of `r` (same shard, export and seed).
+    pub fn is_of(&self, r: &ShardResult) -> bool {
+        self.name == r.name && self.export == r.export && self.seed == r.seed
+    }
+}
+
+/// The timing lines of a build log, in order. A line with the prefix that does not parse, or
+/// has impossible numbers, is an error quoting it.
+pub fn timing_lines(log: &str) -> Result<Vec<TimingLine>> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        // Nix's `-L` prefixes lines with `<name>> `; the line itself starts with the prefix.
+        let Some(i) = line.find(TIMING_PREFIX) else {
+            continue;
+        };
+        let json = &line[i + TIMING_PREFIX.len()..];
+        let t: TimingLine = serde_json::from_str(json)
+            .with_context(|| format!("malformed timing line {line:?}"))?;
+        t.times
+            .check()
+            .with_context(|| format!("timing line {line:?}"))?;
+        out.push(t);
+    }
+    Ok(out)
+}
+
+/// The times of `r`'s run in a build log: its last timing line.
+pub fn times_in_log(log: &str, r: &ShardResult) -> Result<Option<Times>> {
+    Ok(timing_lines(log)?
+        .into_iter()
+        .rev()
+        .find(|t| t.is_of(r))
+        .map(|t| t.times))
+}
+
+/// Loads one result record.
 pub fn load(path: &Path) -> Result<ShardResult> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let r: ShardResult = serde_json::from_str(&text)
-        .with_context(|| format!("malformed result file {}", path.display()))?;
-    r.check()
-        .with_context(|| format!("result file {}", path.display()))?;
-    Ok(r)
+    serde_json::from_str(&text).with_context(|| format!("malformed result file {}", path.display()))
 }
 
 /// The command that reruns a shard's Nix check (the flake mirrors `checks.<system>` under
@@ -160,13 +234,14 @@ pub fn find_files(dir: &Path) -> Result<Vec<PathBuf>> {
 pub mod tests {
     use super::*;
 
-    /// A record with the given status and times, for tests.
-    pub fn rec(name: &str, status: Status, start: f64, end: f64) -> ShardResult {
+    /// A result with the given status, for tests.
+    pub fn res(name: &str, status: Status) -> ShardResult {
         let (v, m) = name.rsplit_once('-').unwrap();
         ShardResult {
             name: name.into(),
             variant: v.into(),
             module: m.into(),
+            export: format!("test_{m}"),
             seed: 1,
             status,
             exit_code: match status {
@@ -174,11 +249,20 @@ pub mod tests {
                 Status::Fail => Some(134),
                 Status::Timeout => None,
             },
-            wall_seconds: end - start,
-            peak_memory_kib: Some(1024),
             wasmtime_version: "wasmtime 48.0.8".into(),
-            started_at_unix: start,
-            finished_at_unix: end,
+        }
+    }
+
+    /// A record with the given status and times, for tests.
+    pub fn rec(name: &str, status: Status, start: f64, end: f64) -> Record {
+        Record {
+            result: res(name, status),
+            times: Some(Times {
+                wall_seconds: end - start,
+                peak_memory_kib: Some(1024),
+                started_at_unix: start,
+                finished_at_unix: end,
+            }),
         }
     }
 
@@ -188,10 +272,48 @@ pub mod tests {
         let v = serde_json::to_value(&r).unwrap();
         assert_eq!(v["status"], "timeout");
         assert!(v["exit_code"].is_null());
+        assert_eq!(v["times"]["wall_seconds"], 2.5);
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 11);
-        let back: ShardResult = serde_json::from_value(v).unwrap();
+        assert_eq!(keys.len(), 9);
+        let back: Record = serde_json::from_value(v).unwrap();
         assert_eq!(back, r);
+        // result.json holds no times at all.
+        let v = serde_json::to_value(&r.result).unwrap();
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                "exit_code",
+                "export",
+                "module",
+                "name",
+                "seed",
+                "status",
+                "variant",
+                "wasmtime_version"
+            ]
+        );
+    }
+
+    #[test]
+    fn timing_lines_are_found_in_logs_with_nix_prefixes() {
+        let r = res("ni-a", Status::Pass);
+        let log = "shard-ni-a> rts-shard-timing {\"name\": \"ni-a\", \"export\": \"test_a\", \"seed\": 1, \"wall_seconds\": 0.5, \"peak_memory_kib\": null, \"started_at_unix\": 10.25, \"finished_at_unix\": 10.75}\n\
+                   shard-ni-a> PASS ni-a seed=1 0.500s\n\
+                   rts-shard-timing {\"name\": \"ni-a\", \"export\": \"test_a\", \"seed\": 2, \"wall_seconds\": 9, \"peak_memory_kib\": 7, \"started_at_unix\": 1, \"finished_at_unix\": 10}\n";
+        let t = times_in_log(log, &r).unwrap().unwrap();
+        assert_eq!((t.wall_seconds, t.peak_memory_kib), (0.5, None));
+        assert_eq!(timing_lines(log).unwrap().len(), 2);
+        let other = res("ni-b", Status::Pass);
+        assert_eq!(times_in_log(log, &other).unwrap(), None);
+        let e = format!(
+            "{:#}",
+            timing_lines("rts-shard-timing {\"name\": 1}").unwrap_err()
+        );
+        assert!(e.contains("malformed timing line"), "{e}");
+        let bad = "rts-shard-timing {\"name\": \"ni-a\", \"export\": \"test_a\", \"seed\": 1, \"wall_seconds\": -1, \"peak_memory_kib\": null, \"started_at_unix\": 1, \"finished_at_unix\": 2}";
+        let e = format!("{:#}", timing_lines(bad).unwrap_err());
+        assert!(e.contains("invalid wall_seconds"), "{e}");
     }
 
     #[test]
@@ -203,7 +325,7 @@ pub mod tests {
         std::fs::create_dir_all(links.join("nested")).unwrap();
         std::fs::write(
             store.join("x-ni-a/result.json"),
-            serde_json::to_string(&rec("ni-a", Status::Pass, 0.0, 1.0)).unwrap(),
+            serde_json::to_string(&res("ni-a", Status::Pass)).unwrap(),
         )
         .unwrap();
         std::os::unix::fs::symlink(store.join("x-ni-a"), links.join("result-1")).unwrap();
@@ -221,28 +343,20 @@ pub mod tests {
         let d = tempfile::tempdir().unwrap();
         let p = d.path().join("result.json");
         std::fs::write(&p, "{\"name\": \"x\"}").unwrap();
-        assert!(format!("{:#}", load(&p).unwrap_err()).contains("malformed"));
-        let mut r = rec("ni-a", Status::Pass, 5.0, 1.0);
-        r.wall_seconds = 1.0;
-        std::fs::write(&p, serde_json::to_string(&r).unwrap()).unwrap();
-        assert!(load(&p).is_err());
-        // Huge, negative: rejected with the reason. (NaN cannot be written as JSON; `check`
-        // rejects it too.)
-        for wall in [1e20, -1.0] {
-            let mut r = rec("ni-a", Status::Pass, 0.0, 1.0);
-            r.wall_seconds = wall;
-            std::fs::write(&p, serde_json::to_string(&r).unwrap()).unwrap();
-            let e = format!("{:#}", load(&p).unwrap_err());
-            assert!(
-                e.contains("invalid wall_seconds") && e.contains("result.json"),
-                "{e}"
-            );
-        }
-        let mut r = rec("ni-a", Status::Pass, 0.0, 1.0);
-        r.wall_seconds = f64::NAN;
-        assert!(r.check().is_err());
+        let e = format!("{:#}", load(&p).unwrap_err());
+        assert!(e.contains("malformed") && e.contains("result.json"), "{e}");
         let (good, bad) = load_all(std::slice::from_ref(&p));
         assert!(good.is_empty());
         assert_eq!(bad[0].path, p);
+        // Huge, negative, backwards: rejected with the reason. (NaN cannot be written as JSON;
+        // `check` rejects it too.)
+        for (wall, start, end) in [(1e20, 0.0, 1.0), (-1.0, 0.0, 1.0), (1.0, 5.0, 1.0)] {
+            let mut t = rec("ni-a", Status::Pass, start, end).times.unwrap();
+            t.wall_seconds = wall;
+            assert!(t.check().is_err(), "{wall} {start} {end}");
+        }
+        let mut t = rec("ni-a", Status::Pass, 0.0, 1.0).times.unwrap();
+        t.wall_seconds = f64::NAN;
+        assert!(t.check().is_err());
     }
 }

@@ -7,7 +7,7 @@
 use crate::matrix::{self, DEFAULT_SEED, Shard};
 use crate::pool::{Event, Pool};
 use crate::progress::Progress;
-use crate::result::{ShardResult, Status};
+use crate::result::{Record, ShardResult, Status, Times};
 use crate::runner::{Caps, Runner, ShardSpec};
 use crate::summary::{self, Counts, Finished};
 use crate::tempdir::TempDir;
@@ -48,6 +48,40 @@ use std::time::Instant;
         130 interrupted. A failed output write is printed and leaves the status as it is."
 )]
 pub struct Args {
+    #[command(flatten)]
+    pub shards: ShardArgs,
+    /// Start no new shard after the first failure
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Seed passed to every test function
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+    /// Write a JUnit XML report here
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON array of records (result.json's fields and "times") here
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Timings used to order shards, longest first [default: tools/timings.json in the
+    /// repository root, if present]
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
+    /// Merge the measured wall time and peak memory of every passing shard into this file
+    #[arg(long, value_name = "FILE")]
+    pub record_timings: Option<PathBuf>,
+    /// Keep every shard's directory (log, result.json, runner.log) here [default: a temporary
+    /// directory that keeps only failed shards']
+    #[arg(long, value_name = "DIR")]
+    pub log_dir: Option<PathBuf>,
+    /// Print each selected shard's command line (nix/run-shard.sh's dry run) and run nothing
+    #[arg(long)]
+    pub print_commands: bool,
+}
+
+/// Which shards, from which modules, with which caps and how many at once: the flags `run`
+/// and `sweep` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ShardArgs {
     /// Variants file [default: nix/variants.json in the repository root]
     #[arg(long, value_name = "FILE")]
     pub variants: Option<PathBuf>,
@@ -71,9 +105,6 @@ pub struct Args {
     /// Number of shards run at once [default: number of CPUs]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Start no new shard after the first failure
-    #[arg(long)]
-    pub fail_fast: bool,
     /// Kill a shard after this many seconds (fractions allowed, at most one week) and count it
     /// as a timeout [default: nix/run-shard.sh's, 900]
     #[arg(long, value_name = "SECS", value_parser = cli::parse_seconds)]
@@ -82,32 +113,9 @@ pub struct Args {
     /// 512M [default: nix/run-shard.sh's, 4G]
     #[arg(long, value_name = "SIZE", value_parser = cli::parse_size)]
     pub max_memory: Option<u64>,
-    /// Seed passed to every test function
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
-    /// Write a JUnit XML report here
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Write a JSON array of result records here
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Timings used to order shards, longest first [default: tools/timings.json in the
-    /// repository root, if present]
-    #[arg(long, value_name = "FILE")]
-    pub timings: Option<PathBuf>,
-    /// Merge the measured wall time and peak memory of every passing shard into this file
-    #[arg(long, value_name = "FILE")]
-    pub record_timings: Option<PathBuf>,
     /// The wasmtime binary [default: wasmtime on PATH, else /opt/rts-shards/wasmtime/bin/wasmtime]
     #[arg(long, value_name = "PATH")]
     pub wasmtime: Option<PathBuf>,
-    /// Keep every shard's directory (log, result.json, runner.log) here [default: a temporary
-    /// directory that keeps only failed shards']
-    #[arg(long, value_name = "DIR")]
-    pub log_dir: Option<PathBuf>,
-    /// Print each selected shard's command line (nix/run-shard.sh's dry run) and run nothing
-    #[arg(long)]
-    pub print_commands: bool,
 }
 
 /// What a run needs, resolved: no clap types, no defaults left to apply.
@@ -144,8 +152,9 @@ pub struct RunOutcome {
 }
 
 impl RunOutcome {
-    pub fn results(&self) -> Vec<ShardResult> {
-        self.finished.iter().map(|f| f.result.clone()).collect()
+    /// The records of the finished shards, each with its times.
+    pub fn results(&self) -> Vec<Record> {
+        self.finished.iter().map(|f| f.record.clone()).collect()
     }
 
     /// Every selected shard ran and passed.
@@ -166,7 +175,13 @@ pub fn command(args: Args) -> Result<ExitCode> {
         Some(p) => Some(timings::load_if_exists(p)?),
         None => None,
     };
-    let config = config(&args)?;
+    let config = config(
+        &args.shards,
+        args.seed,
+        args.fail_fast,
+        args.timings.as_deref(),
+        args.log_dir.clone(),
+    )?;
     if args.print_commands {
         return print_commands(&config);
     }
@@ -183,8 +198,15 @@ pub fn command(args: Args) -> Result<ExitCode> {
     })
 }
 
-/// Resolves the command line into a configuration (building variants when asked to).
-fn config(args: &Args) -> Result<RunConfig> {
+/// Resolves the shared flags and the others `RunConfig` needs into a configuration (building
+/// variants when asked to).
+pub fn config(
+    args: &ShardArgs,
+    seed: u64,
+    fail_fast: bool,
+    timings_file: Option<&Path>,
+    log_dir: Option<PathBuf>,
+) -> Result<RunConfig> {
     let root = variants::repo_root();
     let variants_path = args
         .variants
@@ -194,7 +216,7 @@ fn config(args: &Args) -> Result<RunConfig> {
     let selected = variants::select(&vs, &args.variant)?;
     let wasmtime = wasmtime::resolve(args.wasmtime.as_deref())?;
     let jobs = cli::jobs(args.jobs)?;
-    let timings = match &args.timings {
+    let timings = match timings_file {
         Some(p) => timings::load(p).map(Some)?,
         None => {
             timings::load_if_exists(&root.join("tools").join("timings.json")).unwrap_or_else(|e| {
@@ -218,15 +240,15 @@ fn config(args: &Args) -> Result<RunConfig> {
         built,
         filter: args.filter.clone(),
         jobs,
-        fail_fast: args.fail_fast,
+        fail_fast,
         caps: Caps {
             max_memory: args.max_memory,
             timeout_seconds: args.timeout,
         },
-        seed: args.seed,
+        seed,
         timings,
         wasmtime,
-        log_dir: args.log_dir.clone(),
+        log_dir,
         summary_to_stderr: false,
     })
 }
@@ -262,7 +284,7 @@ pub fn build_from_source(
 }
 
 /// The shards of the configured modules, filtered and ordered longest expected first.
-fn select_shards(c: &RunConfig) -> Result<Vec<Shard>> {
+pub fn select_shards(c: &RunConfig) -> Result<Vec<Shard>> {
     let mut shards = Vec::new();
     for b in &c.built {
         let exports = wasm::test_exports(&b.wasm)?;
@@ -278,7 +300,11 @@ fn select_shards(c: &RunConfig) -> Result<Vec<Shard>> {
 }
 
 /// The runner spec of a shard.
-fn spec<'a>(c: &'a RunConfig, built: &'a BTreeMap<&str, &Built>, s: &'a Shard) -> ShardSpec<'a> {
+pub fn spec<'a>(
+    c: &'a RunConfig,
+    built: &'a BTreeMap<&str, &Built>,
+    s: &'a Shard,
+) -> ShardSpec<'a> {
     ShardSpec {
         shard: s,
         module: built[s.variant.as_str()].runnable(),
@@ -300,78 +326,89 @@ fn print_commands(c: &RunConfig) -> Result<ExitCode> {
 }
 
 /// How one job ended.
-enum JobEnd {
+pub enum JobEnd {
     Done(Box<Finished>),
     Interrupted(String),
 }
 
 /// Runs one shard in `dir` and turns what happened into a record.
-fn run_one(runner: &Runner, spec: &ShardSpec, dir: PathBuf, version: &str) -> JobEnd {
+pub fn run_one(runner: &Runner, spec: &ShardSpec, dir: PathBuf, version: &str) -> JobEnd {
     let s = spec.shard;
-    let (result, error) = match runner.run(spec, &dir) {
+    let (result, times, error) = match runner.run(spec, &dir) {
         Ok(ran) if ran.outcome.end == process::End::Interrupted => {
             return JobEnd::Interrupted(s.name.clone());
         }
         Ok(ran) => match ran.result {
-            Some(mut r) => {
-                r.peak_memory_kib = r.peak_memory_kib.or(ran.outcome.peak_memory_kib);
-                (r, None)
-            }
-            None => (failed_record(s, version, &ran.outcome), ran.error),
+            Some(r) => (r, ran.times, None),
+            None => (
+                failed_result(s, version, ran.outcome.end),
+                ran.times,
+                ran.error,
+            ),
         },
         Err(e) => {
             let now = process::unix_now();
-            let o = process::Outcome {
-                end: process::End::Exited(-1),
+            let times = Times {
                 wall_seconds: 0.0,
                 peak_memory_kib: None,
                 started_at_unix: now,
                 finished_at_unix: now,
             };
-            (failed_record(s, version, &o), Some(format!("{e:#}")))
+            let end = process::End::Exited(-1);
+            (
+                failed_result(s, version, end),
+                times,
+                Some(format!("{e:#}")),
+            )
         }
     };
     let block = summary::block_of(&dir);
     JobEnd::Done(Box::new(Finished {
-        result,
+        record: Record {
+            result,
+            times: Some(times),
+        },
         dir,
         block,
         error,
     }))
 }
 
-/// The record of a shard that left no result.json of its own.
-fn failed_record(s: &Shard, version: &str, o: &process::Outcome) -> ShardResult {
+/// The result of a shard that left no result.json of its own.
+fn failed_result(s: &Shard, version: &str, end: process::End) -> ShardResult {
     ShardResult {
         name: s.name.clone(),
         variant: s.variant.clone(),
         module: s.module.clone(),
+        export: s.export.clone(),
         seed: s.seed,
-        status: if o.end == process::End::Deadline {
+        status: if end == process::End::Deadline {
             Status::Timeout
         } else {
             Status::Fail
         },
-        exit_code: match o.end {
+        exit_code: match end {
             process::End::Exited(c) if c >= 0 => Some(c),
             _ => None,
         },
-        wall_seconds: o.wall_seconds,
-        peak_memory_kib: o.peak_memory_kib,
         wasmtime_version: version.to_string(),
-        started_at_unix: o.started_at_unix,
-        finished_at_unix: o.finished_at_unix,
     }
 }
 
 /// The progress line of a finished shard.
-fn progress_line(f: &Finished) -> String {
+pub fn progress_line(f: &Finished) -> String {
+    let r = &f.record.result;
     format!(
-        "{:<7} {}  {:.2}s  {}{}",
-        f.result.status.label(),
-        f.result.name,
-        f.result.wall_seconds,
-        summary::fmt_kib(f.result.peak_memory_kib),
+        "{:<7} {}{}  {:.2}s  {}{}",
+        r.status.label(),
+        r.name,
+        if r.seed == DEFAULT_SEED {
+            String::new()
+        } else {
+            format!(" seed={}", r.seed)
+        },
+        f.wall_seconds(),
+        summary::fmt_kib(f.record.times.and_then(|t| t.peak_memory_kib)),
         if f.failed() {
             format!("  ({})", f.why())
         } else {
@@ -382,7 +419,7 @@ fn progress_line(f: &Finished) -> String {
 
 /// The directory of the shards' directories: `--log-dir`, else a temporary one (returned too,
 /// so that dropping it removes it).
-fn log_dir(c: &RunConfig) -> Result<(Option<TempDir>, PathBuf)> {
+pub fn log_dir(c: &RunConfig) -> Result<(Option<TempDir>, PathBuf)> {
     match &c.log_dir {
         Some(d) => {
             std::fs::create_dir_all(d)
@@ -443,7 +480,7 @@ pub fn execute(c: &RunConfig) -> Result<RunOutcome> {
                 interrupted.push(name);
             }
             Event::Finished(JobEnd::Done(f)) => {
-                running.retain(|n| n != &f.result.name);
+                running.retain(|n| n != &f.record.result.name);
                 let line = progress_line(&f);
                 let failed = f.failed();
                 finished.push(*f);
@@ -452,10 +489,10 @@ pub fn execute(c: &RunConfig) -> Result<RunOutcome> {
         },
     );
     progress.done();
-    finished.sort_by(|a: &Finished, b: &Finished| a.result.name.cmp(&b.result.name));
+    finished.sort_by(|a: &Finished, b: &Finished| a.record.result.name.cmp(&b.record.result.name));
     let not_run: Vec<Shard> = shards
         .iter()
-        .filter(|s| !finished.iter().any(|f| f.result.name == s.name))
+        .filter(|s| !finished.iter().any(|f| f.record.result.name == s.name))
         .cloned()
         .collect();
     let counts = Counts {
@@ -480,7 +517,7 @@ pub fn execute(c: &RunConfig) -> Result<RunOutcome> {
 
 /// In the temporary directory, keeps the failed shards' directories (the summary names them)
 /// and removes the rest; after Ctrl-C removes it all.
-fn keep_failures(temp: &mut TempDir, finished: &[Finished], interrupted: bool) {
+pub fn keep_failures(temp: &mut TempDir, finished: &[Finished], interrupted: bool) {
     if interrupted || finished.iter().all(|f| !f.failed()) {
         return; // dropped with `temp`
     }
@@ -510,7 +547,7 @@ fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timi
             outcome
                 .finished
                 .iter()
-                .find(|f| f.result.name == r.name)
+                .find(|f| f.record.result.name == r.name)
                 .map(summary::junit_details)
         };
         let xml = junit::junit_xml("rts-shards run", &results, &not_run, &details);
@@ -520,14 +557,8 @@ fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timi
     if let (Some(p), Some(existing)) = (&args.record_timings, recorded) {
         let measured: Vec<(String, Timing)> = results
             .iter()
-            .filter(|r| r.status == Status::Pass)
-            .map(|r| {
-                let t = Timing {
-                    wall_seconds: (r.wall_seconds * 1000.0).round() / 1000.0,
-                    peak_memory_kib: r.peak_memory_kib,
-                };
-                (r.name.clone(), t)
-            })
+            .filter(|r| r.result.status == Status::Pass)
+            .filter_map(|r| Some((r.result.name.clone(), Timing::of(&r.times?))))
             .collect();
         passed = measured.len();
         let t = timings::merge(

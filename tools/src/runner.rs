@@ -1,14 +1,15 @@
 //! One shard run, as Nix runs it: `rts-shards run` executes nix/run-shard.sh, the one
 //! definition of a shard's command line (wasmtime flags of the variant, caps and their
 //! defaults), with the environment nix/shard.nix gives it, and reads back the `result.json`
-//! it writes.
+//! it writes and the times of its `rts-shard-timing` line (in `runner.log`, where the script's
+//! output goes, as it goes to the build log under Nix).
 //!
 //! The script is `<repository root>/nix/run-shard.sh`, or the file named by the environment
 //! variable `RTS_SHARDS_RUN_SHARD` (for builds that see only `tools/`).
 
 use crate::matrix::Shard;
 use crate::process::{self, End, Outcome, Spec};
-use crate::result::{self, ShardResult};
+use crate::result::{self, ShardResult, Times};
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -89,6 +90,9 @@ pub struct Runner {
 pub struct Ran {
     /// The record the script wrote (`None` when interrupted or when it wrote none).
     pub result: Option<ShardResult>,
+    /// The times of the script's timing line; without one (no result, or a script that prints
+    /// none), what this process measured of the script.
+    pub times: Times,
     pub outcome: Outcome,
     /// What the script printed (the test's output on failure, then the reproduce lines).
     pub runner_log: PathBuf,
@@ -187,8 +191,25 @@ impl Runner {
                 Err(e) => (None, Some(format!("{e:#}"))),
             },
         };
+        let logged = match &result {
+            Some(r) => {
+                let log = std::fs::read_to_string(&runner_log).unwrap_or_default();
+                result::times_in_log(&log, r)
+                    .with_context(|| format!("{}", runner_log.display()))?
+            }
+            None => None,
+        };
+        let mut times = logged.unwrap_or(Times {
+            wall_seconds: outcome.wall_seconds,
+            peak_memory_kib: None,
+            started_at_unix: outcome.started_at_unix,
+            finished_at_unix: outcome.finished_at_unix,
+        });
+        // Without GNU time the script has no peak: the one wait4 saw (the script's too).
+        times.peak_memory_kib = times.peak_memory_kib.or(outcome.peak_memory_kib);
         Ok(Ran {
             result,
+            times,
             outcome,
             runner_log,
             error,

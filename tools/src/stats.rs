@@ -1,8 +1,9 @@
-//! Figures over a set of shard results: counts, makespan, lanes (peak concurrency) and
+//! Figures over a set of shard records: counts, makespan, lanes (peak concurrency) and
 //! efficiency. Nix does not say which builder ran a shard, so lanes are assigned greedily by
-//! start time: their number is the peak number of shards running at once.
+//! start time: their number is the peak number of shards running at once. The time figures
+//! cover the records with times only (`timed` of `total`); with none they are `null`.
 
-use crate::result::{ShardResult, Status, Unreadable};
+use crate::result::{Record, Status, Unreadable};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -36,70 +37,81 @@ pub fn assign_lanes(intervals: &[(f64, f64)]) -> (Vec<usize>, usize) {
     (lanes, lane_end.len())
 }
 
-/// The JSON summary of a set of results.
+/// The JSON summary of a set of records.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     pub total: usize,
     pub passed: usize,
     pub failed: usize,
     pub timeout: usize,
-    pub started_at_unix: f64,
-    pub finished_at_unix: f64,
+    /// Records with times; the figures below cover these.
+    pub timed: usize,
+    pub started_at_unix: Option<f64>,
+    pub finished_at_unix: Option<f64>,
     /// Last finish minus first start.
-    pub makespan_seconds: f64,
+    pub makespan_seconds: Option<f64>,
     /// Sum of the shards' wall times.
-    pub total_wall_seconds: f64,
+    pub total_wall_seconds: Option<f64>,
     /// Peak number of shards running at once (lanes of the chart).
     pub lanes: usize,
     /// total_wall_seconds / (lanes * makespan_seconds).
-    pub efficiency: f64,
+    pub efficiency: Option<f64>,
     pub wasmtime_versions: Vec<String>,
-    pub shards: Vec<ShardResult>,
+    pub shards: Vec<Record>,
     /// Result files that could not be used, each with its reason (`report` fills it in).
     pub unreadable: Vec<Unreadable>,
 }
 
-/// Summarizes results (sorted by name in the output).
-pub fn summarize(results: &[ShardResult]) -> Summary {
-    let mut shards = results.to_vec();
-    shards.sort_by(|a, b| a.name.cmp(&b.name));
-    let count = |s: Status| shards.iter().filter(|r| r.status == s).count();
-    let start = shards
+/// Summarizes records (sorted by name in the output).
+pub fn summarize(records: &[Record]) -> Summary {
+    let mut shards = records.to_vec();
+    shards.sort_by(|a, b| a.result.name.cmp(&b.result.name));
+    let count = |s: Status| shards.iter().filter(|r| r.result.status == s).count();
+    let times: Vec<_> = shards.iter().filter_map(|r| r.times).collect();
+    let intervals: Vec<(f64, f64)> = times
         .iter()
-        .map(|r| r.started_at_unix)
-        .fold(f64::INFINITY, f64::min);
-    let end = shards
-        .iter()
-        .map(|r| r.finished_at_unix)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let (start, end) = if shards.is_empty() {
-        (0.0, 0.0)
-    } else {
-        (start, end)
-    };
-    let makespan = end - start;
-    let total_wall: f64 = shards.iter().map(|r| r.wall_seconds).sum();
-    let intervals: Vec<(f64, f64)> = shards
-        .iter()
-        .map(|r| (r.started_at_unix, r.finished_at_unix))
+        .map(|t| (t.started_at_unix, t.finished_at_unix))
         .collect();
     let (_, lanes) = assign_lanes(&intervals);
-    let versions: BTreeSet<String> = shards.iter().map(|r| r.wasmtime_version.clone()).collect();
+    let (start, end, makespan, total_wall, efficiency) = if times.is_empty() {
+        (None, None, None, None, None)
+    } else {
+        let start = intervals.iter().map(|i| i.0).fold(f64::INFINITY, f64::min);
+        let end = intervals
+            .iter()
+            .map(|i| i.1)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let makespan = end - start;
+        let total_wall: f64 = times.iter().map(|t| t.wall_seconds).sum();
+        let efficiency = if makespan > 0.0 && lanes > 0 {
+            total_wall / (lanes as f64 * makespan)
+        } else {
+            0.0
+        };
+        (
+            Some(start),
+            Some(end),
+            Some(makespan),
+            Some(total_wall),
+            Some(efficiency),
+        )
+    };
+    let versions: BTreeSet<String> = shards
+        .iter()
+        .map(|r| r.result.wasmtime_version.clone())
+        .collect();
     Summary {
         total: shards.len(),
         passed: count(Status::Pass),
         failed: count(Status::Fail),
         timeout: count(Status::Timeout),
+        timed: times.len(),
         started_at_unix: start,
         finished_at_unix: end,
         makespan_seconds: makespan,
         total_wall_seconds: total_wall,
         lanes,
-        efficiency: if makespan > 0.0 && lanes > 0 {
-            total_wall / (lanes as f64 * makespan)
-        } else {
-            0.0
-        },
+        efficiency,
         wasmtime_versions: versions.into_iter().collect(),
         shards,
         unreadable: Vec::new(),
@@ -132,11 +144,32 @@ mod tests {
         ];
         let s = summarize(&rs);
         assert_eq!((s.total, s.passed, s.failed, s.timeout), (3, 1, 1, 1));
-        assert_eq!(s.makespan_seconds, 6.0);
-        assert_eq!(s.total_wall_seconds, 10.0);
+        assert_eq!(s.timed, 3);
+        assert_eq!(s.makespan_seconds, Some(6.0));
+        assert_eq!(s.total_wall_seconds, Some(10.0));
         assert_eq!(s.lanes, 2);
-        assert!((s.efficiency - 10.0 / 12.0).abs() < 1e-9);
-        assert_eq!(s.shards[0].name, "64-c");
+        assert!((s.efficiency.unwrap() - 10.0 / 12.0).abs() < 1e-9);
+        assert_eq!(s.shards[0].result.name, "64-c");
         assert_eq!(s.wasmtime_versions, ["wasmtime 48.0.8"]);
+    }
+
+    #[test]
+    fn untimed_records_count_but_have_no_figures() {
+        let mut rs = vec![
+            rec("ni-a", Status::Pass, 100.0, 104.0),
+            rec("ni-b", Status::Pass, 0.0, 0.0),
+        ];
+        rs[1].times = None;
+        let s = summarize(&rs);
+        assert_eq!((s.total, s.passed, s.timed), (2, 2, 1));
+        assert_eq!(s.makespan_seconds, Some(4.0));
+        assert_eq!(s.lanes, 1);
+        rs[0].times = None;
+        let s = summarize(&rs);
+        assert_eq!((s.timed, s.lanes), (0, 0));
+        assert_eq!(s.makespan_seconds, None);
+        assert_eq!(s.efficiency, None);
+        let v = serde_json::to_value(&s).unwrap();
+        assert!(v["total_wall_seconds"].is_null() && v["shards"][0]["times"].is_null());
     }
 }

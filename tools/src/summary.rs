@@ -2,14 +2,15 @@
 //! failure, the end of its output and the reproduce lines nix/run-shard.sh printed.
 
 use crate::matrix::DEFAULT_SEED;
-use crate::result::{ShardResult, Status};
+use crate::result::{Record, Status};
 use crate::runner;
 use std::path::PathBuf;
 
 /// A shard that ran to its end, with what the summary needs beyond its record.
 #[derive(Debug, Clone)]
 pub struct Finished {
-    pub result: ShardResult,
+    /// Its result and times (a local run always has times: see `runner::Ran`).
+    pub record: Record,
     /// The shard's directory: `log` (the test's output), `result.json`, `runner.log`.
     pub dir: PathBuf,
     /// The script's failure block: `SHARD FAILED (why): ...` and the reproduce lines.
@@ -20,7 +21,12 @@ pub struct Finished {
 
 impl Finished {
     pub fn failed(&self) -> bool {
-        self.result.status != Status::Pass
+        self.record.result.status != Status::Pass
+    }
+
+    /// The wall time (0 for a record without times, which a local run does not make).
+    pub fn wall_seconds(&self) -> f64 {
+        self.record.wall_seconds().unwrap_or(0.0)
     }
 
     /// Why the shard failed, in a few words: the script's own reason when it gave one.
@@ -32,8 +38,9 @@ impl Finished {
             let rest = l.strip_prefix("SHARD FAILED (")?;
             rest.split_once("):").map(|(why, _)| why.to_string())
         });
-        from_block.unwrap_or_else(|| match (self.result.status, self.result.exit_code) {
-            (Status::Timeout, _) => format!("timed out after {:.2}s", self.result.wall_seconds),
+        let r = &self.record.result;
+        from_block.unwrap_or_else(|| match (r.status, r.exit_code) {
+            (Status::Timeout, _) => format!("timed out after {:.2}s", self.wall_seconds()),
             (_, Some(c)) => format!("exit code {c}"),
             _ => "failed".to_string(),
         })
@@ -95,7 +102,7 @@ pub fn summary(finished: &[Finished], c: &Counts) -> String {
     let failed = finished.len() - passed;
     let timeouts = finished
         .iter()
-        .filter(|f| f.result.status == Status::Timeout)
+        .filter(|f| f.record.result.status == Status::Timeout)
         .count();
     let mut s = format!(
         "\nran {} shards in {:.2}s with {} jobs: {passed} passed, {failed} failed ({timeouts} timed out)",
@@ -128,10 +135,9 @@ pub fn summary(finished: &[Finished], c: &Counts) -> String {
 fn slowest(finished: &[Finished]) -> String {
     let mut slow: Vec<&Finished> = finished.iter().collect();
     slow.sort_by(|a, b| {
-        b.result
-            .wall_seconds
-            .total_cmp(&a.result.wall_seconds)
-            .then_with(|| a.result.name.cmp(&b.result.name))
+        b.wall_seconds()
+            .total_cmp(&a.wall_seconds())
+            .then_with(|| a.record.result.name.cmp(&b.record.result.name))
     });
     let mut s = String::new();
     if !slow.is_empty() {
@@ -139,9 +145,9 @@ fn slowest(finished: &[Finished]) -> String {
         for f in slow.iter().take(5) {
             s.push_str(&format!(
                 "  {:>9.2}s  {:>10}  {}\n",
-                f.result.wall_seconds,
-                fmt_kib(f.result.peak_memory_kib),
-                f.result.name
+                f.wall_seconds(),
+                fmt_kib(f.record.times.and_then(|t| t.peak_memory_kib)),
+                f.record.result.name
             ));
         }
     }
@@ -150,14 +156,14 @@ fn slowest(finished: &[Finished]) -> String {
 
 fn failures(finished: &[Finished], seed: u64) -> String {
     let mut failures: Vec<&Finished> = finished.iter().filter(|f| f.failed()).collect();
-    failures.sort_by(|a, b| a.result.name.cmp(&b.result.name));
+    failures.sort_by(|a, b| a.record.result.name.cmp(&b.record.result.name));
     let mut s = String::new();
     if failures.is_empty() {
         return s;
     }
     s.push_str("failures:\n");
     for f in failures {
-        let r = &f.result;
+        let r = &f.record.result;
         s.push_str(&format!(
             "  {} ({}): variant {}, module {}, seed {}\n",
             r.name,
@@ -225,7 +231,7 @@ mod tests {
                 ]
             };
             Finished {
-                result: rec(name, status, 0.0, wall),
+                record: rec(name, status, 0.0, wall),
                 dir,
                 block,
                 error: None,

@@ -1,5 +1,7 @@
 //! Recorded shard timings (`tools/timings.json`), used to schedule the longest shards first
-//! and by `plan` to simulate worker counts.
+//! and by `plan` to simulate worker counts. They are recorded from the times of shard runs
+//! (`run --record-timings`, and `report --record-timings` from the build logs of Nix-built
+//! shards), never from Nix outputs, which hold no times.
 //!
 //! Format: `{"machine": "...", "command": "...", "shards": {"<name>": {"wall_seconds": f,
 //! "peak_memory_kib": n}}}` with shards in a sorted map, so the committed file is stable.
@@ -14,6 +16,16 @@ use std::path::Path;
 pub struct Timing {
     pub wall_seconds: f64,
     pub peak_memory_kib: Option<u64>,
+}
+
+impl Timing {
+    /// The recorded timing of a run's times (wall time to the millisecond).
+    pub fn of(t: &crate::result::Times) -> Timing {
+        Timing {
+            wall_seconds: (t.wall_seconds * 1000.0).round() / 1000.0,
+            peak_memory_kib: t.peak_memory_kib,
+        }
+    }
 }
 
 /// The contents of the timings file.

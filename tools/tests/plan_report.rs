@@ -121,19 +121,23 @@ fn plan_input_errors() {
     );
 }
 
+/// A record as `run --json` writes it: result.json's fields and "times".
 fn record(name: &str, status: &str, start: f64, end: f64) -> serde_json::Value {
     let (v, m) = name.split_once('-').unwrap();
     serde_json::json!({
-        "name": name, "variant": v, "module": m, "seed": 1, "status": status,
+        "name": name, "variant": v, "module": m, "export": format!("test_{m}"), "seed": 1,
+        "status": status,
         "exit_code": if status == "timeout" { serde_json::Value::Null } else if status == "pass" { 0.into() } else { 134.into() },
-        "wall_seconds": end - start, "peak_memory_kib": 2048,
         "wasmtime_version": "wasmtime 48.0.8",
-        "started_at_unix": start, "finished_at_unix": end
+        "times": {"wall_seconds": end - start, "peak_memory_kib": 2048,
+                  "started_at_unix": start, "finished_at_unix": end}
     })
 }
 
-/// Lays out results like Nix outputs: store/<hash>-<name>/result.json, linked from results/.
-fn nix_like_results(dir: &Path, recs: &[serde_json::Value]) -> std::path::PathBuf {
+/// Lays out records like shard runs: store/<hash>-<name>/result.json (without times), linked
+/// from results/, with the run's timing line in runner.log beside it when `logs` is set and
+/// the record has times.
+fn shard_results(dir: &Path, recs: &[serde_json::Value], logs: bool) -> std::path::PathBuf {
     let store = dir.join("store");
     let links = dir.join("results");
     std::fs::create_dir_all(&links).unwrap();
@@ -141,10 +145,26 @@ fn nix_like_results(dir: &Path, recs: &[serde_json::Value]) -> std::path::PathBu
         let name = r["name"].as_str().unwrap();
         let out = store.join(format!("{i:04}-shard-{name}"));
         std::fs::create_dir_all(&out).unwrap();
-        std::fs::write(out.join("result.json"), r.to_string()).unwrap();
+        let mut result = r.clone();
+        let times = result.as_object_mut().unwrap().remove("times");
+        std::fs::write(out.join("result.json"), result.to_string()).unwrap();
+        if let (true, Some(serde_json::Value::Object(t))) = (logs, times) {
+            let mut line =
+                serde_json::json!({"name": name, "export": r["export"], "seed": r["seed"]});
+            line.as_object_mut().unwrap().extend(t);
+            std::fs::write(
+                out.join("runner.log"),
+                format!("test output\nrts-shard-timing {line}\nPASS {name}\n"),
+            )
+            .unwrap();
+        }
         std::os::unix::fs::symlink(&out, links.join(format!("result-{name}"))).unwrap();
     }
     links
+}
+
+fn nix_like_results(dir: &Path, recs: &[serde_json::Value]) -> std::path::PathBuf {
+    shard_results(dir, recs, true)
 }
 
 #[test]
@@ -184,11 +204,13 @@ fn report_writes_junit_json_and_svg() {
     assert_eq!(s["passed"], 2);
     assert_eq!(s["failed"], 1);
     assert_eq!(s["timeout"], 1);
+    assert_eq!(s["timed"], 4);
     assert_eq!(s["makespan_seconds"], 6.0);
     assert_eq!(s["total_wall_seconds"], 11.0);
     assert_eq!(s["lanes"], 2);
     assert_eq!(s["shards"].as_array().unwrap().len(), 4);
     assert_eq!(s["shards"][0]["name"], "64-c");
+    assert_eq!(s["shards"][0]["times"]["wall_seconds"], 4.0);
     let xml = xml_text(&f.path().join("r.xml"));
     let doc = roxmltree::Document::parse(&xml).unwrap();
     let root = doc.root_element();
@@ -260,9 +282,9 @@ fn report_names_a_bad_result_and_still_reports_the_others() {
     let f = Fixture::new();
     let t0 = 1_700_000_000.0;
     let mut huge = record("ni-c", "pass", t0, t0 + 1.0);
-    huge["wall_seconds"] = serde_json::json!(1e20);
+    huge["times"]["wall_seconds"] = serde_json::json!(1e20);
     let mut negative = record("ni-d", "pass", t0, t0 + 1.0);
-    negative["wall_seconds"] = serde_json::json!(-3.0);
+    negative["times"]["wall_seconds"] = serde_json::json!(-3.0);
     let links = nix_like_results(
         f.path(),
         &[
@@ -274,15 +296,8 @@ fn report_names_a_bad_result_and_still_reports_the_others() {
     );
     std::fs::create_dir(links.join("broken")).unwrap();
     std::fs::write(links.join("broken/result.json"), "{\"name\":").unwrap();
-    // NaN is not JSON, but a hand-written file may hold it.
-    std::fs::create_dir(links.join("nan")).unwrap();
-    std::fs::write(
-        links.join("nan/result.json"),
-        record("ni-e", "pass", t0, t0 + 1.0)
-            .to_string()
-            .replace("\"wall_seconds\":1.0", "\"wall_seconds\":NaN"),
-    )
-    .unwrap();
+    std::fs::create_dir(links.join("old")).unwrap();
+    std::fs::write(links.join("old/result.json"), "{\"name\": \"ni-x\"}").unwrap();
     let o = f.run(&[
         "report",
         links.to_str().unwrap(),
@@ -301,21 +316,134 @@ fn report_names_a_bad_result_and_still_reports_the_others() {
         err.contains("broken/result.json") && err.contains("malformed"),
         "{err}"
     );
-    assert!(
-        err.contains("invalid wall_seconds 100000000000000000000"),
-        "{err}"
-    );
-    assert!(err.contains("invalid wall_seconds -3"), "{err}");
-    assert!(err.contains("nan/result.json"), "{err}");
+    assert!(err.contains("old/result.json"), "{err}");
     let out = stdout(&o);
-    assert!(out.contains("2 shards: 1 passed, 1 failed"), "{out}");
-    assert_eq!(out.matches("  UNREADABLE ").count(), 4, "{out}");
+    assert!(out.contains("4 shards: 3 passed, 1 failed"), "{out}");
+    assert!(out.contains("(over the 2 of 4 shards with times)"), "{out}");
+    // Impossible times in a log: the shard counts, without times, and the reason is given.
+    assert!(
+        out.contains("no times for ni-c: ")
+            && out.contains("invalid wall_seconds 100000000000000000000"),
+        "{out}"
+    );
+    assert!(out.contains("invalid wall_seconds -3"), "{out}");
+    assert_eq!(out.matches("  UNREADABLE ").count(), 2, "{out}");
     let s: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(f.path().join("r.json")).unwrap()).unwrap();
-    assert_eq!(s["total"], 2);
-    assert_eq!(s["unreadable"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        (s["total"].clone(), s["timed"].clone()),
+        (4.into(), 2.into())
+    );
+    assert_eq!(s["unreadable"].as_array().unwrap().len(), 2);
     xml_text(&f.path().join("r.svg"));
     xml_text(&f.path().join("r.xml"));
+}
+
+#[test]
+fn report_without_logs_gives_verdicts_only() {
+    let f = Fixture::new();
+    let t0 = 1_700_000_000.0;
+    let links = shard_results(
+        f.path(),
+        &[
+            record("ni-a", "pass", t0, t0 + 2.0),
+            record("ni-b", "pass", t0, t0 + 1.0),
+        ],
+        false,
+    );
+    let o = f.run(&[
+        "report",
+        links.to_str().unwrap(),
+        "--json",
+        "r.json",
+        "--junit",
+        "r.xml",
+        "--svg",
+        "r.svg",
+    ]);
+    // The verdicts decide the status; the chart that cannot be drawn is an error message.
+    assert_code(&o, 0);
+    let out = stdout(&o);
+    assert!(
+        out.contains("2 shards: 2 passed, 0 failed, 0 timed out; no shard has times"),
+        "{out}"
+    );
+    assert!(
+        out.contains("no times for ni-a: no runner.log beside it and not in the Nix store"),
+        "{out}"
+    );
+    assert!(
+        stderr(&o).contains("none of the 2 shards has times"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!f.path().join("r.svg").exists());
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(s["timed"], 0);
+    assert!(s["makespan_seconds"].is_null() && s["shards"][0]["times"].is_null());
+    let xml = xml_text(&f.path().join("r.xml"));
+    assert!(!xml.contains("time=\"0"), "{xml}");
+    // --no-times reads nothing and says so; it cannot draw a chart.
+    let o = f.run(&["report", links.to_str().unwrap(), "--no-times"]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("no times read (--no-times)"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("no times for"), "{}", stdout(&o));
+    let o = f.run(&[
+        "report",
+        links.to_str().unwrap(),
+        "--no-times",
+        "--svg",
+        "x.svg",
+    ]);
+    assert_code(&o, 2);
+    // A file in a Nix store (here a stand-in store directory) is looked up with nix-store.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+        .args(["report", links.to_str().unwrap()])
+        .env("NIX_STORE_DIR", f.path().join("store"))
+        .env("PATH", f.path().join("no-such-dir"))
+        .current_dir(f.path())
+        .output()
+        .unwrap();
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("no times for ni-a: cannot run nix-store --read-log"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn report_records_timings_for_plan() {
+    let f = Fixture::new();
+    let t0 = 1_700_000_000.0;
+    let links = nix_like_results(
+        f.path(),
+        &[
+            record("ni-a", "pass", t0, t0 + 2.5),
+            record("ni-b", "fail", t0, t0 + 1.0),
+        ],
+    );
+    write_timings(&f.path().join("t.json"), &[("ni-z", 7.0)]);
+    let o = f.run(&[
+        "report",
+        links.to_str().unwrap(),
+        "--record-timings",
+        "t.json",
+    ]);
+    assert_code(&o, 1);
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("t.json")).unwrap()).unwrap();
+    assert_eq!(t["shards"]["ni-a"]["wall_seconds"], 2.5);
+    assert_eq!(t["shards"]["ni-z"]["wall_seconds"], 7.0);
+    assert!(t["shards"].get("ni-b").is_none(), "{t}");
+    let o = f.run(&["plan", "--timings", "t.json", "--workers", "1"]);
+    assert_code(&o, 0);
+    assert!(stdout(&o).contains("9.50"), "{}", stdout(&o));
 }
 
 #[test]
@@ -360,13 +488,42 @@ fn report_reads_what_run_writes() {
     assert_code(&o, 1);
     let recs: Vec<serde_json::Value> =
         serde_json::from_str(&std::fs::read_to_string(f.path().join("run.json")).unwrap()).unwrap();
-    let links = nix_like_results(f.path(), &recs);
-    let o = f.run(&["report", links.to_str().unwrap(), "--svg", "r.svg"]);
+    assert!(
+        recs.iter().all(|r| r["times"]["wall_seconds"].is_number()),
+        "{recs:?}"
+    );
+    // The run's own directories: result.json without times, the timing line in runner.log.
+    let result: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(f.path().join("logs/ni-pass/result.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        result.get("times").is_none() && result.get("wall_seconds").is_none(),
+        "{result}"
+    );
+    let o = f.run(&["report", "logs", "--svg", "r.svg", "--json", "r.json"]);
     assert_code(&o, 1);
     assert!(
         stdout(&o).contains("6 shards: 3 passed, 3 failed"),
         "{}",
         stdout(&o)
+    );
+    assert!(!stdout(&o).contains("no times for"), "{}", stdout(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(s["timed"], 6);
+    // The times are the run's own: the report finds what run --json wrote.
+    let by_name = |v: &serde_json::Value, n: &str| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == n)
+            .unwrap()["times"]
+            .clone()
+    };
+    assert_eq!(
+        by_name(&s["shards"], "ni-pass"),
+        by_name(&serde_json::Value::Array(recs), "ni-pass")
     );
     assert!(f.path().join("r.svg").is_file());
 }

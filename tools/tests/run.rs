@@ -60,15 +60,20 @@ fn run_reports_pass_and_trap_with_exact_reproduce_commands() {
         assert_eq!(r["status"], if pass { "pass" } else { "fail" }, "{r}");
         let code = r["exit_code"].as_i64().unwrap();
         assert_eq!(code == 0, pass, "{r}");
-        assert!(r["peak_memory_kib"].as_u64().unwrap() > 1000, "{r}");
+        let t = &r["times"];
+        assert!(t["peak_memory_kib"].as_u64().unwrap() > 1000, "{r}");
         assert!(
             r["wasmtime_version"]
                 .as_str()
                 .unwrap()
                 .starts_with("wasmtime ")
         );
-        assert!(r["finished_at_unix"].as_f64() >= r["started_at_unix"].as_f64());
+        assert!(t["finished_at_unix"].as_f64() >= t["started_at_unix"].as_f64());
         assert_eq!(r["seed"], 1);
+        assert_eq!(
+            r["export"],
+            format!("test_{}", r["module"].as_str().unwrap())
+        );
     }
     // Every failure names the exact command nix/run-shard.sh ran, which really reproduces it.
     let cwasm = f.built().join("64/rts_testsuite.cwasm");
@@ -179,7 +184,7 @@ fn run_timeout_kills_the_shard() {
     assert_eq!(recs[0]["status"], "timeout");
     // As in Nix: the exit status of `timeout`.
     assert_eq!(recs[0]["exit_code"], 124);
-    let wall = recs[0]["wall_seconds"].as_f64().unwrap();
+    let wall = recs[0]["times"]["wall_seconds"].as_f64().unwrap();
     assert!((0.5..10.0).contains(&wall), "{wall}");
     assert!(
         stdout(&o).contains("ni-loop (timed out after"),
@@ -700,5 +705,89 @@ fn run_keeps_its_exit_status_and_records_timings_when_an_output_write_fails() {
     assert_eq!(
         t["shards"].as_object().unwrap().keys().collect::<Vec<_>>(),
         ["ni-pass"]
+    );
+}
+
+/// Runs nix/run-shard.sh as the Nix builder does, into `out`; returns its output (the build log).
+fn nix_build_like(f: &Fixture, w: &Path, name: &str, out: &Path) -> std::process::Output {
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .env("RTS_SHARD_WASMTIME", w)
+        .env("out", out)
+        .env_remove("maxMemory")
+        .env_remove("timeoutSeconds")
+        .env_remove("RTS_SHARD_PRINT_COMMAND");
+    let cwasm = f.wasm("ni").with_extension("cwasm");
+    nix_shard_env(&mut cmd, name, "ni", &[], &cwasm);
+    cmd.output().unwrap()
+}
+
+#[test]
+fn shard_outputs_are_a_function_of_their_inputs() {
+    let Some(w) = wasmtime_or_skip("shard_outputs_are_a_function_of_their_inputs") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    // test_sleepy takes a while, so two runs surely differ in every time they measure.
+    let (a, b) = (f.path().join("out-a"), f.path().join("out-b"));
+    let log_a = nix_build_like(&f, &w, "ni-sleepy", &a);
+    let log_b = nix_build_like(&f, &w, "ni-sleepy", &b);
+    assert_code(&log_a, 0);
+    assert_code(&log_b, 0);
+    // What Nix would store: the same bytes, file for file (what `nix build --rebuild` checks).
+    let files = |d: &Path| {
+        let mut v: Vec<String> = std::fs::read_dir(d)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(files(&a), ["log", "result.json"]);
+    assert_eq!(files(&a), files(&b));
+    for file in ["log", "result.json"] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file} differs between two runs"
+        );
+    }
+    let result: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(a.join("result.json")).unwrap()).unwrap();
+    let keys: Vec<&String> = result.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "exit_code",
+            "export",
+            "module",
+            "name",
+            "seed",
+            "status",
+            "variant",
+            "wasmtime_version"
+        ]
+    );
+    assert_eq!(result["export"], "test_sleepy");
+    // The times are in the build log, one line each run, and they differ.
+    let timing = |o: &std::process::Output| -> serde_json::Value {
+        let out = stdout(o);
+        let lines: Vec<&str> = out
+            .lines()
+            .filter_map(|l| l.strip_prefix("rts-shard-timing "))
+            .collect();
+        assert_eq!(lines.len(), 1, "{out}");
+        serde_json::from_str(lines[0]).unwrap()
+    };
+    let (ta, tb) = (timing(&log_a), timing(&log_b));
+    assert_eq!(
+        (ta["name"].clone(), ta["seed"].clone()),
+        ("ni-sleepy".into(), 1.into())
+    );
+    assert!(ta["wall_seconds"].as_f64().unwrap() > 0.05, "{ta}");
+    assert!(
+        tb["started_at_unix"].as_f64().unwrap() >= ta["finished_at_unix"].as_f64().unwrap(),
+        "{ta} {tb}"
     );
 }

@@ -5,7 +5,7 @@ use super::ctx::{Args, Ctx};
 use super::metrics::{Kind, Metric, PERCENT, PerShard, SECONDS, efficiency};
 use super::nix::{self, Nix, build_json_out_paths, progress, store_path_named, timed};
 use crate::matrix::{self, DEFAULT_SEED, Shard};
-use crate::result::{ShardResult, Status};
+use crate::result::{Record, Status};
 use crate::run::{self, RunConfig, RunOutcome};
 use crate::runner::Caps;
 use crate::tempdir::TempDir;
@@ -137,11 +137,11 @@ fn local_run(c: &Ctx, jobs: usize) -> Result<RunOutcome> {
     Ok(o)
 }
 
-fn warn_failures(c: &mut Ctx, what: &str, results: &[ShardResult]) {
+fn warn_failures(c: &mut Ctx, what: &str, results: &[Record]) {
     let failed: Vec<&str> = results
         .iter()
-        .filter(|r| r.status != Status::Pass)
-        .map(|r| r.name.as_str())
+        .filter(|r| r.result.status != Status::Pass)
+        .map(|r| r.result.name.as_str())
         .collect();
     if !failed.is_empty() {
         c.warn(format!(
@@ -161,11 +161,13 @@ pub(super) fn sequential(c: &mut Ctx) -> Result<()> {
     let o = local_run(c, 1)?;
     let results = o.results();
     warn_failures(c, "sequential run", &results);
-    let w: f64 = results.iter().map(|r| r.wall_seconds).sum();
+    // A local run measures every shard it runs (`runner::Ran::times`).
+    let wall = |r: &Record| r.wall_seconds().unwrap_or(0.0);
+    let w: f64 = results.iter().map(wall).sum();
     c.work = Some(w);
     c.seq_times = results
         .iter()
-        .map(|r| (r.name.clone(), r.wall_seconds))
+        .map(|r| (r.result.name.clone(), wall(r)))
         .collect();
     c.report.shard_seconds = c.seq_times.iter().cloned().collect();
     c.report.shard_seconds_measured = Some(PerShard {

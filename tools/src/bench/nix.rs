@@ -3,39 +3,20 @@
 //!
 //! Two readings of when things ran:
 //! - a shard's own timing (`shard_timing`): the `rts-shard-timing {json}` line nix/run-shard.sh
-//!   prints to the build log (`nix log`), else the same fields of its `result.json`. This is the
-//!   one place the bench reads shard start times;
+//!   prints to the build log, read by `report::times_of` (the one reader of that line);
 //! - every build's interval as Nix saw it (`timed_builds`): the command runs with
 //!   `--log-format internal-json`, its stderr is read as it comes and each build activity's
 //!   `start` and `stop` lines (type 105, `actBuild`) are stamped with the time they arrived.
 
 use anyhow::{Context, Result, bail};
-use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-/// What starts the timing line of a shard's build log.
-pub const TIMING_PREFIX: &str = "rts-shard-timing ";
-
 /// When a shard ran and what it cost, by its own clock.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ShardTiming {
-    pub wall_seconds: f64,
-    pub peak_memory_kib: Option<u64>,
-    pub started_at_unix: f64,
-    pub finished_at_unix: f64,
-}
-
-/// The last `rts-shard-timing {json}` line of a build log, if any parses.
-pub fn timing_from_log(log: &str) -> Option<ShardTiming> {
-    log.lines()
-        .rev()
-        .filter_map(|l| l.find(TIMING_PREFIX).map(|i| &l[i + TIMING_PREFIX.len()..]))
-        .find_map(|json| serde_json::from_str(json.trim()).ok())
-}
+pub type ShardTiming = crate::result::Times;
 
 /// One build as Nix ran it: the derivation and its interval, in seconds from the command's start.
 #[derive(Debug, Clone, PartialEq)]
@@ -280,34 +261,9 @@ impl Nix {
         timed_builds(&mut cmd, "nix flake check")
     }
 
-    /// A shard output's timing: the `rts-shard-timing` line of its build log (`nix log`), else
-    /// the same fields of its `result.json`.
+    /// A shard output's timing: the `rts-shard-timing` line of its build log.
     pub fn shard_timing(&self, out_path: &str) -> Result<ShardTiming> {
-        let log = self
-            .cmd(&self.root, &["log", out_path], false)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output();
-        if let Some(t) = log
-            .ok()
-            .filter(|o| o.status.success())
-            .and_then(|o| timing_from_log(&String::from_utf8_lossy(&o.stdout)))
-        {
-            return Ok(t);
-        }
-        let p = Path::new(out_path).join("result.json");
-        let text = std::fs::read_to_string(&p).with_context(|| {
-            format!(
-                "no rts-shard-timing line in `nix log {out_path}` and no {}",
-                p.display()
-            )
-        })?;
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "no rts-shard-timing line in `nix log {out_path}`, and {} has no timing fields",
-                p.display()
-            )
-        })
+        crate::report::times_of(Path::new(out_path))
     }
 
     /// The GC roots that keep `path` alive (`nix-store --query --roots`), e.g. a result link.
@@ -526,34 +482,6 @@ pub(super) mod tests {
              (shard { variant = \"inc\"; module = \"bench\"; export = \"probe_empty\"; seed = 6; }) ]"
         );
         assert!(probe_expr(true, "64", &[1]).contains("builtins.getFlake"));
-    }
-
-    #[test]
-    fn timing_lines_of_build_logs() {
-        let log = "PASS inc-leb128 seed=1\n\
-                   rts-shard-timing {\"name\": \"inc-leb128\", \"wall_seconds\": 1.5, \
-                   \"peak_memory_kib\": 900, \"started_at_unix\": 100.25, \"finished_at_unix\": 101.75}\n";
-        let t = timing_from_log(log).unwrap();
-        assert_eq!(t.wall_seconds, 1.5);
-        assert_eq!(t.peak_memory_kib, Some(900));
-        assert_eq!((t.started_at_unix, t.finished_at_unix), (100.25, 101.75));
-        // Prefixed (e.g. by `nix build -L`) and a null peak; the last line counts.
-        let log2 = format!(
-            "{log}shard-inc-a> rts-shard-timing {{\"wall_seconds\": 2, \"peak_memory_kib\": null, \
-             \"started_at_unix\": 5, \"finished_at_unix\": 7}}\n"
-        );
-        let t = timing_from_log(&log2).unwrap();
-        assert_eq!((t.wall_seconds, t.peak_memory_kib), (2.0, None));
-        assert_eq!(timing_from_log("PASS\nrts-shard-timing {broken\n"), None);
-        assert_eq!(timing_from_log(""), None);
-        // The result.json of today's runner has the same fields.
-        let r: ShardTiming = serde_json::from_str(
-            r#"{"name": "ni-a", "variant": "ni", "module": "a", "seed": 1, "status": "pass",
-                "exit_code": 0, "wall_seconds": 0.5, "peak_memory_kib": 10,
-                "wasmtime_version": "wasmtime 48", "started_at_unix": 1, "finished_at_unix": 1.5}"#,
-        )
-        .unwrap();
-        assert_eq!(r.started_at_unix, 1.0);
     }
 
     #[test]

@@ -210,7 +210,7 @@ struct Cold {
     wall: f64,
     /// Shards rebuilt.
     shards: usize,
-    /// W of the rebuilt shards (from step 1), and W_nix (their own result.json times).
+    /// W of the rebuilt shards (from step 1), and W_nix (their own times, from their build logs).
     work: Option<f64>,
     work_nix: f64,
     rebuilt_note: String,

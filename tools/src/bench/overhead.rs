@@ -51,7 +51,7 @@ fn probe_runs(c: &Ctx, module: &Path, k: u32) -> Result<Vec<f64>> {
             );
         }
         if i > 0 {
-            times.push(r.wall_seconds);
+            times.push(ran.times.wall_seconds);
         }
     }
     Ok(times)
