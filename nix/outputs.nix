@@ -104,6 +104,7 @@
     inherit system toolchain;
     variants = allVariants;
     modules = builtins.mapAttrs (_: b: b.cwasm) allBuilds;
+    suiteOf = builtins.foldl' (acc: suite: acc // builtins.mapAttrs (_: _: suite) suites.${suite}.variants) {} (builtins.attrNames suites);
   };
   shardsOf = m:
     builtins.listToAttrs (map (s: {

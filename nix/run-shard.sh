@@ -5,6 +5,7 @@
 #
 # Environment (set by nix/shard.nix, and by `rts-shards run`):
 #   shard variant module export seed  which test, and its name <variant>-<module>
+#   suite                             the suite the variant belongs to (optional; for messages)
 #   cwasm                             the module to run (precompiled .cwasm, or a .wasm)
 #   wasmtimeFlags                     the variant's wasmtime_flags (nix/variants.json), space separated
 #   maxMemory timeoutSeconds          the caps; empty or unset: the defaults below
@@ -111,7 +112,7 @@ caps=""
 lib="(builtins.getFlake (toString ./.)).lib.${system:-\${builtins.currentSystem\}}.shard"
 expr="$lib { variant = \"$variant\"; module = \"$module\"; export = \"$export\"; seed = $seed;$caps }"
 {
-  echo "SHARD FAILED ($why): variant=$variant module=$module seed=$seed"
+  echo "SHARD FAILED ($why): ${suite:+suite=$suite }variant=$variant module=$module seed=$seed"
   echo "  reproduce: nix build -L .#checks.$shard"
   echo "  this seed: nix build -L --impure --expr $(quote "$expr")"
   echo "  or:        $cmdline"

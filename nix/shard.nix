@@ -5,9 +5,11 @@
 {
   system,
   toolchain,
-  # Every variant of every suite (its wasmtime_flags), and the precompiled module it runs.
+  # Every variant of every suite (its wasmtime_flags), the precompiled module it runs, and
+  # the name of its suite.
   variants,
   modules,
+  suiteOf,
 }: {
   variant,
   module,
@@ -40,5 +42,6 @@ in
     args = [./builder.sh ./run-shard.sh];
     PATH = toolchain.shardPath;
     cwasm = modules.${variant};
+    suite = suiteOf.${variant};
     wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
   }
