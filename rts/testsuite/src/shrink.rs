@@ -152,7 +152,7 @@ impl Shrunk {
             t.sub.replace([' ', '-'], "_")
         );
         let doc = format!(
-            "Shrunk from module {} seed {} sub-test {:?}: fails the check at {}.\n\
+            "Shrunk from module {} seed {} sub-test {:?};\nfails the check at {}.\n\
              Before: {}.\nAfter: {}.",
             t.module.name,
             t.seed,

@@ -275,7 +275,8 @@ fn model_of(objs: Vec<MObj>, roots: Vec<MVal>) -> Model {
 // bypassing the write barrier; with working collectors they guard a lone moved root object and an
 // old-to-young store into a box.
 
-/// Shrunk from module gc_chunk_0 seed 1 sub-test "copying heap 0": fails the check at testsuite/src/model/check.rs:110:21.
+/// Shrunk from module gc_chunk_0 seed 1 sub-test "copying heap 0";
+/// fails the check at testsuite/src/model/check.rs:110:21.
 /// Before: 6495 objects, 9111 edges, 3 roots, 1 rounds, 0 mutations between increments, 0 stores.
 /// After: 2 objects, 0 edges, 2 roots, 1 rounds, 0 mutations between increments, 0 stores.
 fn shrunk_gc_chunk_0_seed_1_copying_heap_0() -> HeapScript {
@@ -296,7 +297,8 @@ fn shrunk_gc_chunk_0_seed_1_copying_heap_0() -> HeapScript {
     )
 }
 
-/// Shrunk from module gc_chunk_0 seed 1 sub-test "generational heap 1": fails the check at testsuite/src/model/check.rs:240:13.
+/// Shrunk from module gc_chunk_0 seed 1 sub-test "generational heap 1";
+/// fails the check at testsuite/src/model/check.rs:240:13.
 /// Before: 5426 objects, 4971 edges, 1 roots, 1 rounds, 0 mutations between increments, 23 stores.
 /// After: 5 objects, 3 edges, 1 roots, 1 rounds, 0 mutations between increments, 1 stores.
 fn shrunk_gc_chunk_0_seed_1_generational_heap_1() -> HeapScript {
