@@ -235,6 +235,65 @@ pub mod coverage {
     }
 }
 
+/// A failure caught natively by [`catch`]: where it was raised and what it said.
+#[cfg(not(target_family = "wasm"))]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// `file:line:column` of the failing check ([`Ctx::fail`] reports its caller's) or panic:
+    /// the *kind of check* that failed, whatever the values in the message.
+    pub location: alloc::string::String,
+    /// The panic message (with the `FAIL ...` prefix for failures through [`Ctx::fail`]).
+    pub message: alloc::string::String,
+}
+
+#[cfg(not(target_family = "wasm"))]
+std::thread_local! {
+    /// While [`catch`] runs on this thread: the failure seen (the panic hook stays silent).
+    static CAUGHT: core::cell::RefCell<Option<Option<Failure>>> = const { core::cell::RefCell::new(None) };
+}
+
+/// Runs `f`, catching a failure or panic instead of unwinding further (and without printing it):
+/// the base of recording and replaying failing runs natively.
+#[cfg(not(target_family = "wasm"))]
+pub fn catch<R>(f: impl FnOnce() -> R) -> Result<R, Failure> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let earlier = std::panic::take_hook();
+        std::panic::set_hook(alloc::boxed::Box::new(move |info| {
+            let quiet = CAUGHT.with(|c| match c.borrow_mut().as_mut() {
+                Some(slot) => {
+                    let payload = info.payload();
+                    let message = payload
+                        .downcast_ref::<alloc::string::String>()
+                        .cloned()
+                        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).into()))
+                        .unwrap_or_default();
+                    let location = info
+                        .location()
+                        .map(|l| alloc::format!("{}:{}:{}", l.file(), l.line(), l.column()))
+                        .unwrap_or_default();
+                    *slot = Some(Failure { location, message });
+                    true
+                }
+                None => false,
+            });
+            if !quiet {
+                earlier(info)
+            }
+        }));
+    });
+    let outer = CAUGHT.with(|c| c.replace(Some(None)));
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let seen = CAUGHT.with(|c| c.replace(outer)).flatten();
+    FAILING.store(false, Ordering::Relaxed);
+    out.map_err(|_| {
+        seen.unwrap_or_else(|| Failure {
+            location: alloc::string::String::new(),
+            message: "panicked without a message".into(),
+        })
+    })
+}
+
 /// Fails the test unless `cond` holds.
 macro_rules! check {
     ($ctx:expr, $cond:expr, $($fmt:tt)+) => {

@@ -21,6 +21,7 @@ const LAYERS: &[&[&str]] = &[
     &["modules"],
     &["manifest"],
     &["exports", "probes", "wasm_env", "layering"],
+    &["shrink"],
 ];
 
 fn layer_of(top: &str) -> Option<usize> {

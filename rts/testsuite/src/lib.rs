@@ -13,6 +13,7 @@
 //! 4. [`modules`]: one sub-test table per test module; no module imports another.
 //! 5. [`manifest`]: the coverage rules over the modules' tables.
 //! 6. [`exports`] (the registry, wasm exports and native tests), [`probes`] and the wasm glue.
+//! 7. `shrink` (native only): cutting a failing random heap down to a small heap script.
 #![cfg_attr(target_family = "wasm", no_std)]
 #![cfg_attr(target_arch = "wasm64", feature(simd_wasm64))]
 
@@ -27,6 +28,8 @@ pub mod manifest;
 pub mod model;
 pub mod modules;
 pub mod probes;
+#[cfg(not(target_family = "wasm"))]
+pub mod shrink;
 #[cfg(target_family = "wasm")]
 pub mod wasm_env;
 

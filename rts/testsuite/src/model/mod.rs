@@ -14,7 +14,8 @@
 //!   collector's own `verify`); [`check_graph`]`(ctx, &model, words, &roots, resolve, what)` is
 //!   the part that needs only heap words, for heaps that no collector owns.
 //! - [`mutate()`]`(rng, &mut model, gc, &mut roots, &reached, ops)`: drops roots, adds objects,
-//!   rewires fields through the write barrier, updates the continuation table.
+//!   rewires fields through the write barrier, updates the continuation table; the same as
+//!   [`draw_batch`] (the random [`Step`]s) followed by [`apply_steps`] (which replays too).
 //!
 //! The checker verifies that every root and field equals the model's (scalar or the model
 //! target's heap copy), that each object is reached at one address only, that every reachable
@@ -30,4 +31,4 @@ pub mod mutate;
 pub use build::{build_heap, build_random_heap, random_model, HeapParams};
 pub use check::{check, check_graph, Reached};
 pub use heap::{MObj, MVal, Model, ObjId, CONT_TABLE};
-pub use mutate::mutate;
+pub use mutate::{apply_steps, draw_batch, mutate, Step};

@@ -1,10 +1,21 @@
 //! Collectors on hand-made regression heaps, each guarding a known way collectors break. Every
 //! heap runs through the same rounds (collect, check, mutate) as the random heaps.
+//!
+//! Scripted heaps ([`HeapScript`]s, as the shrinker prints them: `cargo run -p rts-testsuite
+//! --example shrink`) carry their rounds with them: each replays its own rounds, under every
+//! collector of the build with the script's tuning (the collector named in it is where it was
+//! found). A shrunk heap is pasted below as printed and its name added to [`TESTS`].
 
+// The source form's helpers (`script`, `round`, `new`, `root`, `field`, `obj`), whichever the
+// pasted scripts use.
+#[allow(unused_imports)]
+use crate::fixtures::script::{field, new, obj, replay_under, root, round, script, HeapScript};
 use crate::fixtures::{run_rounds, Rounds, PLANS};
 use crate::harness::{Ctx, SubTest};
 use crate::model::{self, MObj, MVal, Model};
 use alloc::format;
+#[cfg(test)]
+use alloc::string::String;
 use alloc::vec::Vec;
 use rts::object::Kind;
 
@@ -18,17 +29,25 @@ pub const ROUNDS: usize = 10;
 /// The size of the scalable heaps (objects, fields or roots; see each heap).
 const N: usize = 40_000;
 
-/// `heaps![a, b]` is the table of sub-tests `"a"` and `"b"`, running [`predefined`] with the
-/// builders `a` and `b`.
+/// `heaps! { a, b; c }` declares [`TESTS`], the table of sub-tests `"a"`, `"b"` and `"c"`, running
+/// [`predefined`] with the builders `a` and `b` and [`scripted`] with the script `c`, and
+/// `SCRIPTS`, the scripts by name.
 macro_rules! heaps {
-    ($($h:ident),* $(,)?) => {
-        &[$((stringify!($h), |ctx| predefined(ctx, $h))),*]
+    ($($h:ident),* ; $($sc:ident),* $(,)?) => {
+        /// The sub-tests, one per heap, in order (the only place their names are written): each
+        /// runs `predefined` on the builder of the same name, or `scripted` on the script.
+        pub const TESTS: &[SubTest] = &[
+            $((stringify!($h), |ctx| predefined(ctx, $h)),)*
+            $((stringify!($sc), |ctx| scripted(ctx, $sc)),)*
+        ];
+
+        /// The scripted heaps by name.
+        #[cfg(test)]
+        const SCRIPTS: &[(&str, fn() -> HeapScript)] = &[$((stringify!($sc), $sc)),*];
     };
 }
 
-/// The sub-tests, one per heap, in order (the only place their names are written): each runs
-/// `predefined` on the builder of the same name.
-pub const TESTS: &[SubTest] = heaps![
+heaps! {
     empty,
     all_garbage,
     root_points_backwards,
@@ -38,8 +57,10 @@ pub const TESTS: &[SubTest] = heaps![
     array_larger_than_partition,
     large_garbage,
     every_kind,
-    shared_by_roots
-];
+    shared_by_roots;
+    shrunk_gc_chunk_0_seed_1_copying_heap_0,
+    shrunk_gc_chunk_0_seed_1_generational_heap_1,
+}
 
 /// Runs the heap `make` builds through the rounds under every collector of the build; its index
 /// in [`TESTS`] (for the random streams and reports) is found from the running sub-test's name.
@@ -64,6 +85,16 @@ fn predefined(ctx: &Ctx, make: fn() -> Model) {
             &mut rng,
             Rounds::exactly(ROUNDS),
         );
+    }
+}
+
+/// Replays the script `make` builds under every collector of the build.
+fn scripted(ctx: &Ctx, make: fn() -> HeapScript) {
+    let name = ctx.sub_name();
+    let s = make();
+    for plan in PLANS {
+        let what = format!("scripted heap '{name}', collector {}", plan.name);
+        replay_under(ctx, &what, &s, plan);
     }
 }
 
@@ -236,5 +267,88 @@ fn model_of(objs: Vec<MObj>, roots: Vec<MVal>) -> Model {
     Model {
         objects,
         roots: all_roots,
+    }
+}
+
+// Shrunk heaps, pasted as the shrinker printed them. These two came from heaps failing under
+// planted collector bugs (`fixtures::faults`): the last root not traced, and a mutable box's store
+// bypassing the write barrier; with working collectors they guard a lone moved root object and an
+// old-to-young store into a box.
+
+/// Shrunk from module gc_chunk_0 seed 1 sub-test "copying heap 0";
+/// fails the check at testsuite/src/model/check.rs:110:21.
+/// Before: 6495 objects, 9111 edges, 3 roots, 1 rounds, 0 mutations between increments, 0 stores.
+/// After: 2 objects, 0 edges, 2 roots, 1 rounds, 0 mutations between increments, 0 stores.
+fn shrunk_gc_chunk_0_seed_1_copying_heap_0() -> HeapScript {
+    script(
+        "copying",
+        0x8d1e664694c5866b,
+        // Objects by id; 0 is the continuation table.
+        &[
+            array(&[]),                 // 0
+            obj(Kind::Closure, &[], 0), // 1
+        ],
+        // Roots; 0 is the continuation table.
+        &[r(0), r(1)],
+        // Rounds: full?, mutation after increments (by increment), after the collection.
+        &[
+            round(false, &[], &[]), // 0
+        ],
+    )
+}
+
+/// Shrunk from module gc_chunk_0 seed 1 sub-test "generational heap 1";
+/// fails the check at testsuite/src/model/check.rs:240:13.
+/// Before: 5426 objects, 4971 edges, 1 roots, 1 rounds, 0 mutations between increments, 23 stores.
+/// After: 5 objects, 3 edges, 1 roots, 1 rounds, 0 mutations between increments, 1 stores.
+fn shrunk_gc_chunk_0_seed_1_generational_heap_1() -> HeapScript {
+    script(
+        "generational",
+        0x7cd21d6e0ca39e7f,
+        // Objects by id; 0 is the continuation table.
+        &[
+            array(&[r(2)]),                      // 0
+            obj(Kind::Concat, &[s(0), r(3)], 0), // 1
+            obj(Kind::Variant, &[r(1)], 0),      // 2
+            boxed(s(0)),                         // 3
+        ],
+        // Roots; 0 is the continuation table.
+        &[r(0)],
+        // Rounds: full?, mutation after increments (by increment), after the collection.
+        &[
+            round(
+                false,
+                &[],
+                &[new(&[obj(Kind::Blob, &[], 8)]), field(3, 0, r(4))],
+            ), // 0
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::script_text::parse_fns;
+
+    /// The scripted heaps as pasted (and formatted) read back, with the source form's parser,
+    /// to the scripts they compile to; every one is in the table.
+    #[test]
+    fn pasted_scripts_parse_to_what_they_compile_to() {
+        let src = include_str!("gc_predefined.rs");
+        let mut text = String::new();
+        for block in src.split("\nfn ").skip(1) {
+            let head = block.lines().next().unwrap_or_default();
+            if head.ends_with("-> HeapScript {") && !head.starts_with("scripted") {
+                let end = block.find("\n}\n").map_or(block.len(), |e| e + 3);
+                text.push_str("fn ");
+                text.push_str(&block[..end]);
+            }
+        }
+        let parsed = parse_fns(&text).expect("pasted scripts parse");
+        assert_eq!(parsed.len(), SCRIPTS.len());
+        for ((name, script), (want, make)) in parsed.iter().zip(SCRIPTS) {
+            assert_eq!(name, want);
+            assert_eq!(*script, make(), "{name}");
+        }
     }
 }

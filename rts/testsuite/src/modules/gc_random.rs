@@ -7,10 +7,15 @@
 //! collector, between increments). The model checker runs after building and after every
 //! collection and every increment.
 //!
+//! Each heap runs through `fixtures::script::run_plan`, the path by which recorded and shrunk
+//! heap scripts replay, so the shrinker (`crate::shrink`) cuts down exactly what a sub-test runs;
+//! the collector's tuning is drawn from a seed taken from the heap's mutation stream.
+//!
 //! [`CHUNKS`] holds one sub-test table per chunk: sub-test `"<collector> heap <k>"` for every
 //! heap `k` and every collector of the build (heap-major), the only place those names are written.
 
-use crate::fixtures::{run_rounds, Rounds, PLANS};
+use crate::fixtures::script::run_plan;
+use crate::fixtures::{RandomSchedule, Rounds, PLANS};
 use crate::harness::{check_eq, Ctx, Rng, SubTest};
 use crate::model::{self, HeapParams};
 use alloc::format;
@@ -97,15 +102,18 @@ fn heap<const C: u64, const P: usize, const K: u64>(ctx: &Ctx) {
     let mut rng = ctx.rng(&[C, K]);
     let params = heap_params(&mut rng);
     let mut mrng = ctx.rng(&[C, K, 1 + P as u64]);
-    let mut gc = (plan.make)(&mut mrng, params.objects);
+    let tuning = mrng.u64();
     let what = format!("chunk {C} heap {K} ({params:?}), collector {}", plan.name);
-    let (m, roots) = model::build_random_heap(&mut rng, &params, gc.as_mut())
-        .unwrap_or_else(|e| ctx.fail(format_args!("{what}: building: {e}")));
+    let m = model::random_model(&mut rng, &params);
     let rounds = Rounds {
         min: MIN_ROUNDS,
         work: ROUND_WORK,
     };
-    run_rounds(ctx, &what, m, roots, gc.as_mut(), &mut mrng, rounds);
+    let mut schedule = RandomSchedule {
+        rng: &mut mrng,
+        rounds,
+    };
+    run_plan(ctx, &what, plan, tuning, m, &mut schedule);
 }
 
 #[cfg(test)]

@@ -7,14 +7,17 @@
 //! heap of this build's collector (cycling through them), runs collections, checks and mutation
 //! on it ([`ROUNDS_PER_CYCLE`] rounds, as the random-heap tests do), and upgrades: the collector's
 //! heap (objects moved, garbage left behind) is saved to stable memory, loaded into a fresh heap,
-//! checked exactly against the model, and saved again to the same bytes.
+//! checked exactly against the model, and saved again to the same bytes. The first round trip
+//! goes through `fixtures::script::run_graph` and each cycle's rounds through
+//! `fixtures::script::run_plan`, so the shrinker can record and cut down a failing part.
 //!
 //! `heap_size_rule`: the same graph under the incremental collector in a bounded heap of
 //! [`heap_limit_bytes`] (`max(3 * PARTITION_SIZE, 2 * heap size)`) completes two cycles with the
 //! checker green; in the old fixed `3 * PARTITION_SIZE` heap it runs out of memory (already
 //! while building: the graph takes about 102,000 words, three partitions 98,304).
 
-use crate::fixtures::{build, params, persist_and_check, run_rounds, Rounds, PLANS};
+use crate::fixtures::script::{run_graph, run_plan};
+use crate::fixtures::{build, params, persist_and_check, RandomSchedule, Rounds, PLANS};
 use crate::harness::{check, tests, Ctx, Rng, SubTest};
 use crate::model::{self, Model};
 use alloc::format;
@@ -56,32 +59,24 @@ fn graph() -> (Model, String) {
 
 fn graph_20k(ctx: &Ctx) {
     let (mut m, what) = graph();
-    let (heap, roots) = build(ctx, &m, &what);
     let reachable = m.reachable().len();
     check!(
         ctx,
         reachable > OBJECTS / 2,
         "{what}: only {reachable} objects reachable"
     );
-    persist_and_check(ctx, &m, rts::gc::Collector::words(&heap), &roots, &what);
-    drop(heap);
+    run_graph(ctx, &what, &m);
     for cycle in 0..UPGRADE_CYCLES {
         let plan = &PLANS[cycle % PLANS.len()];
         let mut crng = Rng::derive(SEED, &[20_000, 1 + cycle as u64]);
-        let mut gc = (plan.make)(&mut crng, m.objects.len());
+        let tuning = crng.u64();
         let what = format!("20k graph, upgrade cycle {cycle}, collector {}", plan.name);
         // The upgraded program runs on the loaded graph (checked equal to the model above).
-        let roots = model::build_heap(&m, gc.as_mut())
-            .unwrap_or_else(|e| ctx.fail(format_args!("{what}: building: {e}")));
-        let (m2, roots) = run_rounds(
-            ctx,
-            &what,
-            m,
-            roots,
-            gc.as_mut(),
-            &mut crng,
-            Rounds::exactly(ROUNDS_PER_CYCLE),
-        );
+        let mut schedule = RandomSchedule {
+            rng: &mut crng,
+            rounds: Rounds::exactly(ROUNDS_PER_CYCLE),
+        };
+        let (m2, roots, gc) = run_plan(ctx, &what, plan, tuning, m, &mut schedule);
         m = m2;
         // And is upgraded again, from the collector's heap.
         let resolved: Vec<Word> = roots.iter().map(|&r| gc.resolve(r)).collect();

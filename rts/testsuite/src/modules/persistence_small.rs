@@ -4,8 +4,11 @@
 //! exactly (every reachable object once, nothing else). Saving the loaded heap again must give
 //! the same bytes. Also: graphs saved from a collector's heap after collections and mutation,
 //! and hand-built corner cases (no roots, scalar roots, shared roots, self-loops, a long chain).
-//! The round trip itself is [`persist_and_check`], shared with the other persistence modules.
+//! The round trip itself is [`persist_and_check`], shared with the other persistence modules;
+//! the random graphs go through `fixtures::script::run_graph`, so the shrinker can record and cut
+//! down a failing one.
 
+use crate::fixtures::script::run_graph;
 use crate::fixtures::{build, params, persist_and_check, BumpHeap, PLANS};
 use crate::harness::{tests, Ctx, SubTest};
 use crate::model::{self, MObj, MVal, Model};
@@ -35,8 +38,7 @@ fn random_graphs(ctx: &Ctx) {
         let p = params(&mut rng, n);
         let m = model::random_model(&mut rng, &p);
         let what = format!("graph {k} ({p:?})");
-        let (heap, roots) = build(ctx, &m, &what);
-        persist_and_check(ctx, &m, heap.words(), &roots, &what);
+        run_graph(ctx, &what, &m);
     }
 }
 
