@@ -141,7 +141,7 @@
       src = toolsSrc;
       vendorDir = toolsVendor;
       script = ''
-        export RTS_SHARDS_RUN_SHARD=${./run-shard.sh} RTS_SHARDS_VARIANTS_FILE=${./variants.json}
+        export RTS_SHARDS_RUN_SHARD=${./run-shard.sh} RTS_SHARDS_VARIANTS_FILE=${./variants.json} RTS_SHARDS_SUITES_FILE=${./suites.json}
         RTS_SHARDS_REQUIRE_WASMTIME=1 cargo test --locked
         touch "$out"
       '';

@@ -25,6 +25,7 @@ mod result;
 mod run;
 mod runner;
 mod stats;
+mod suites;
 mod summary;
 mod sweep;
 mod tempdir;

@@ -180,13 +180,16 @@ pub fn diff(label: &str, old: Option<&str>, new: &Matrix) -> Result<Option<Strin
     group(clap::ArgGroup::new("modules").required(true).multiple(true).args(["built", "wasm"]))
 )]
 pub struct Args {
-    /// Variants file [default: nix/variants.json in the repository root]
+    /// The suite (nix/suites.json), whose variants file and matrix are the defaults
+    #[arg(long, value_name = "NAME", default_value = crate::suites::DEFAULT_SUITE)]
+    pub suite: String,
+    /// Variants file [default: the suite's, nix/variants.json for `rts`]
     #[arg(long, value_name = "FILE")]
     pub variants: Option<PathBuf>,
-    /// Matrix file to write or check [default: nix/shards.json in the repository root]
+    /// Matrix file to write or check [default: the suite's, nix/shards.json for `rts`]
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
-    /// Directory of built variants: DIR/<variant>/rts_testsuite.wasm
+    /// Directory of built variants: DIR/<variant>/<the suite's module file>
     #[arg(long, value_name = "DIR")]
     pub built: Option<PathBuf>,
     /// A variant's module, e.g. --wasm ni=result-ni/rts_testsuite.wasm (repeatable)
@@ -200,18 +203,15 @@ pub struct Args {
 /// Runs `rts-shards matrix`.
 pub fn command(args: Args) -> Result<ExitCode> {
     let root = variants::repo_root();
-    let variants_path = args
-        .variants
-        .unwrap_or_else(|| root.join("nix").join("variants.json"));
-    let out = args
-        .out
-        .unwrap_or_else(|| root.join("nix").join("shards.json"));
+    let suite = crate::suites::get(&root, &args.suite)?;
+    let variants_path = args.variants.unwrap_or_else(|| suite.variants.clone());
+    let out = args.out.unwrap_or_else(|| suite.matrix.clone());
     if !args.check {
         crate::cli::check_outputs([&out])?;
     }
     let vs = variants::load(&variants_path)?;
     let all = variants::select(&vs, &[])?;
-    let built = variants::resolve_built(&vs, &all, args.built.as_deref(), &args.wasm)?;
+    let built = variants::resolve_built(&vs, &all, args.built.as_deref(), &suite.wasm, &args.wasm)?;
     let mut exports = BTreeMap::new();
     for b in &built {
         let list = wasm::test_exports(&b.wasm)?;

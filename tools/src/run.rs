@@ -13,7 +13,7 @@ use crate::summary::{self, Counts, Finished};
 use crate::tempdir::TempDir;
 use crate::timings::{self, Timing, Timings};
 use crate::variants::{self, Built, Variants};
-use crate::{cli, junit, process, wasm, wasmtime};
+use crate::{cli, junit, process, suites, wasm, wasmtime};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,17 +53,18 @@ pub struct Args {
     /// Start no new shard after the first failure
     #[arg(long)]
     pub fail_fast: bool,
-    /// Seed passed to every test function
-    #[arg(long, value_name = "N", default_value_t = DEFAULT_SEED)]
-    pub seed: u64,
+    /// Seed passed to every test function [default: each variant's matrix seed, 1 unless its
+    /// variants file says otherwise]
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
     /// Write a JUnit XML report here
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Write a JSON array of records (result.json's fields and "times") here
     #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
-    /// Timings used to order shards, longest first [default: tools/timings.json in the
-    /// repository root, if present]
+    /// Timings used to order shards, longest first [default: the suite's, tools/timings.json
+    /// for `rts`, if present]
     #[arg(long, value_name = "FILE")]
     pub timings: Option<PathBuf>,
     /// Merge the measured wall time and peak memory of every passing shard into this file
@@ -82,10 +83,15 @@ pub struct Args {
 /// and `sweep` share.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ShardArgs {
-    /// Variants file [default: nix/variants.json in the repository root]
+    /// The suite (nix/suites.json): `rts`, or `motoko` for Motoko's RTS tests, whose modules
+    /// Nix builds (pass them with --built or --wasm)
+    #[arg(long, value_name = "NAME", default_value = crate::suites::DEFAULT_SUITE)]
+    pub suite: String,
+    /// Variants file [default: the suite's, nix/variants.json for `rts`]
     #[arg(long, value_name = "FILE")]
     pub variants: Option<PathBuf>,
-    /// Directory of built variants: DIR/<variant>/rts_testsuite.{wasm,cwasm}
+    /// Directory of built variants: DIR/<variant>/<the suite's module file>, e.g.
+    /// rts_testsuite.wasm (with its .cwasm beside it, if any)
     #[arg(long, value_name = "DIR")]
     pub built: Option<PathBuf>,
     /// A variant's module, e.g. --wasm ni=result-ni/rts_testsuite.wasm (repeatable)
@@ -129,7 +135,8 @@ pub struct RunConfig {
     pub jobs: usize,
     pub fail_fast: bool,
     pub caps: Caps,
-    pub seed: u64,
+    /// The seed given with --seed; `None`: each variant's matrix seed.
+    pub seed: Option<u64>,
     /// Used to order shards, longest first.
     pub timings: Option<Timings>,
     pub wasmtime: PathBuf,
@@ -202,37 +209,49 @@ pub fn command(args: Args) -> Result<ExitCode> {
 /// variants when asked to).
 pub fn config(
     args: &ShardArgs,
-    seed: u64,
+    seed: Option<u64>,
     fail_fast: bool,
     timings_file: Option<&Path>,
     log_dir: Option<PathBuf>,
 ) -> Result<RunConfig> {
     let root = variants::repo_root();
+    let suite = suites::get(&root, &args.suite)?;
     let variants_path = args
         .variants
         .clone()
-        .unwrap_or_else(|| root.join("nix").join("variants.json"));
+        .unwrap_or_else(|| suite.variants.clone());
     let vs = variants::load(&variants_path)?;
     let selected = variants::select(&vs, &args.variant)?;
     let wasmtime = wasmtime::resolve(args.wasmtime.as_deref())?;
     let jobs = cli::jobs(args.jobs)?;
     let timings = match timings_file {
         Some(p) => timings::load(p).map(Some)?,
-        None => {
-            timings::load_if_exists(&root.join("tools").join("timings.json")).unwrap_or_else(|e| {
-                eprintln!("warning: ignoring timings: {e:#}");
-                None
-            })
-        }
+        None => timings::load_if_exists(&suite.timings).unwrap_or_else(|e| {
+            eprintln!("warning: ignoring timings: {e:#}");
+            None
+        }),
     };
     let built = if args.built.is_some() || !args.wasm.is_empty() {
-        variants::resolve_built(&vs, &selected, args.built.as_deref(), &args.wasm)?
+        variants::resolve_built(
+            &vs,
+            &selected,
+            args.built.as_deref(),
+            &suite.wasm,
+            &args.wasm,
+        )?
     } else {
+        let Some(script) = &suite.build else {
+            bail!(
+                "the {} suite's modules are built by Nix (e.g. nix build .#<variant>); pass them \
+                 with --built DIR or --wasm VARIANT=PATH",
+                args.suite
+            );
+        };
         let build_dir = args
             .build_dir
             .clone()
             .unwrap_or_else(|| root.join("target").join("rts-shards"));
-        build_from_source(&root, &vs, &selected, &build_dir, &wasmtime)?
+        build_from_source(script, &root, &vs, &selected, &build_dir, &wasmtime)?
     };
     Ok(RunConfig {
         root,
@@ -253,15 +272,15 @@ pub fn config(
     })
 }
 
-/// Builds each selected variant with nix/build-variant.sh into `build_dir/<variant>`.
+/// Builds each selected variant with `script` (nix/build-variant.sh) into `build_dir/<variant>`.
 pub fn build_from_source(
+    script: &Path,
     root: &Path,
     vs: &Variants,
     selected: &[String],
     build_dir: &Path,
     wasmtime: &Path,
 ) -> Result<Vec<Built>> {
-    let script = root.join("nix").join("build-variant.sh");
     if !script.is_file() {
         bail!(
             "no --built DIR or --wasm VARIANT=PATH given, and the build script {} does not exist",
@@ -272,7 +291,7 @@ pub fn build_from_source(
         .iter()
         .map(|v| {
             variants::build_variant(
-                &script,
+                script,
                 &root.join("rts"),
                 v,
                 &vs[v],
@@ -289,7 +308,10 @@ pub fn select_shards(c: &RunConfig) -> Result<Vec<Shard>> {
     for b in &c.built {
         let exports = wasm::test_exports(&b.wasm)?;
         wasm::warn_bad_signatures(&b.wasm, &exports);
-        shards.extend(exports.iter().map(|e| matrix::shard(&b.variant, e, c.seed)));
+        let seed = c
+            .seed
+            .unwrap_or_else(|| c.variants.get(&b.variant).map_or(DEFAULT_SEED, |v| v.seed));
+        shards.extend(exports.iter().map(|e| matrix::shard(&b.variant, e, seed)));
     }
     let mut shards = matrix::filter_shards(shards, &c.filter)?;
     if shards.is_empty() {

@@ -1,7 +1,6 @@
 //! The end-of-run summary of `rts-shards run`: counts, the slowest shards and, for each
 //! failure, the end of its output and the reproduce lines nix/run-shard.sh printed.
 
-use crate::matrix::DEFAULT_SEED;
 use crate::result::{Record, Status};
 use crate::runner;
 use std::path::PathBuf;
@@ -91,7 +90,8 @@ pub struct Counts {
     pub not_run: usize,
     /// Shards stopped by Ctrl-C.
     pub interrupted: Vec<String>,
-    pub seed: u64,
+    /// The seed given with --seed, if any.
+    pub seed: Option<u64>,
     pub wall: f64,
     pub jobs: usize,
 }
@@ -154,7 +154,7 @@ fn slowest(finished: &[Finished]) -> String {
     s
 }
 
-fn failures(finished: &[Finished], seed: u64) -> String {
+fn failures(finished: &[Finished], seed: Option<u64>) -> String {
     let mut failures: Vec<&Finished> = finished.iter().filter(|f| f.failed()).collect();
     failures.sort_by(|a, b| a.record.result.name.cmp(&b.record.result.name));
     let mut s = String::new();
@@ -182,9 +182,9 @@ fn failures(finished: &[Finished], seed: u64) -> String {
         for line in f.reproduce() {
             s.push_str(&format!("    {line}\n"));
         }
-        if seed != DEFAULT_SEED && !f.block.is_empty() {
+        if let Some(seed) = seed.filter(|_| !f.block.is_empty()) {
             s.push_str(&format!(
-                "    (the Nix check runs seed {DEFAULT_SEED}; `this seed` runs {seed})\n"
+                "    (the Nix check runs the matrix's seed; `this seed` runs {seed})\n"
             ));
         }
     }
@@ -246,7 +246,7 @@ mod tests {
             mk("ni-f", Status::Pass, 0.2),
         ];
         let c = Counts {
-            seed: 1,
+            seed: None,
             wall: 10.0,
             jobs: 2,
             ..Counts::default()

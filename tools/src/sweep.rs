@@ -257,7 +257,7 @@ fn report(s: &Swept, shards: usize, seeds: usize, wall: f64) -> String {
 fn local_sweep(args: &Args) -> Result<(Swept, usize)> {
     let mut c = run::config(
         &args.shards,
-        DEFAULT_SEED,
+        None,
         args.stop_on_failure,
         None,
         args.log_dir.clone(),

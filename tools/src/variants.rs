@@ -171,6 +171,7 @@ pub fn resolve_built(
     variants: &Variants,
     selected: &[String],
     built_dir: Option<&Path>,
+    wasm_file: &str,
     pairs: &[(String, PathBuf)],
 ) -> Result<Vec<Built>> {
     let mut given: BTreeMap<String, PathBuf> = BTreeMap::new();
@@ -191,10 +192,10 @@ pub fn resolve_built(
         if let Some(p) = given.get(v) {
             out.push(built_from_wasm(v, p)?);
         } else if let Some(dir) = built_dir {
-            let wasm = dir.join(v).join(WASM_FILE);
+            let wasm = dir.join(v).join(wasm_file);
             if !wasm.is_file() {
                 bail!(
-                    "variant {v}: {} does not exist (expected layout: DIR/<variant>/{WASM_FILE})",
+                    "variant {v}: {} does not exist (expected layout: DIR/<variant>/{wasm_file})",
                     wasm.display()
                 );
             }
@@ -371,16 +372,24 @@ mod tests {
         std::fs::write(&other, b"").unwrap();
         let all = select(&v, &[]).unwrap();
         // Missing 64 in the dir.
-        assert!(resolve_built(&v, &all, Some(d.path()), &[]).is_err());
-        let b = resolve_built(&v, &all, Some(d.path()), &[("64".into(), other.clone())]).unwrap();
+        assert!(resolve_built(&v, &all, Some(d.path()), WASM_FILE, &[]).is_err());
+        let b = resolve_built(
+            &v,
+            &all,
+            Some(d.path()),
+            WASM_FILE,
+            &[("64".into(), other.clone())],
+        )
+        .unwrap();
         assert_eq!(b.len(), 2);
         assert_eq!(b[0].variant, "64");
         assert!(b[0].cwasm.is_none());
         assert_eq!(b[0].runnable(), b[0].wasm.as_path());
         assert!(b[1].cwasm.is_some());
         assert!(b[1].runnable().ends_with("rts_testsuite.cwasm"));
-        let err = resolve_built(&v, &all, None, &[("ni".into(), other.clone())]).unwrap_err();
+        let err =
+            resolve_built(&v, &all, None, WASM_FILE, &[("ni".into(), other.clone())]).unwrap_err();
         assert!(err.to_string().contains("64"), "{err}");
-        assert!(resolve_built(&v, &all, None, &[("zz".into(), other)]).is_err());
+        assert!(resolve_built(&v, &all, None, WASM_FILE, &[("zz".into(), other)]).is_err());
     }
 }

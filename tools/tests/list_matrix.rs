@@ -94,7 +94,7 @@ fn matrix_writes_stable_file_and_check_passes() {
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(entries.len(), 3, "{entries:?}"); // variants.json, run-shard.sh, shards.json
+    assert_eq!(entries.len(), 4, "{entries:?}"); // suites.json, variants.json, run-shard.sh, shards.json
 }
 
 #[test]

@@ -65,12 +65,25 @@ fn variant_builds(
         return Ok((built, Some((wall, label.to_string()))));
     }
     if args.built.is_some() || !args.wasm.is_empty() {
-        let built = variants::resolve_built(vs, &names, args.built.as_deref(), &args.wasm)?;
+        let built = variants::resolve_built(
+            vs,
+            &names,
+            args.built.as_deref(),
+            variants::WASM_FILE,
+            &args.wasm,
+        )?;
         return Ok((built, None));
     }
     let dir = root.join("target").join("rts-shards");
     let start = Instant::now();
-    let built = run::build_from_source(root, vs, &names, &dir, wasmtime)?;
+    let built = run::build_from_source(
+        &root.join("nix").join("build-variant.sh"),
+        root,
+        vs,
+        &names,
+        &dir,
+        wasmtime,
+    )?;
     Ok((
         built,
         Some((
@@ -124,7 +137,7 @@ fn local_run(c: &Ctx, jobs: usize) -> Result<RunOutcome> {
         jobs,
         fail_fast: false,
         caps: Caps::default(),
-        seed: DEFAULT_SEED,
+        seed: Some(DEFAULT_SEED),
         timings: None,
         wasmtime: c.wasmtime.clone(),
         log_dir: Some(logs.path().to_path_buf()),

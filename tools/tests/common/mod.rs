@@ -70,7 +70,12 @@ pub fn committed_variants_file() -> PathBuf {
     repo_file("RTS_SHARDS_VARIANTS_FILE", "../nix/variants.json")
 }
 
-/// A temporary "repository": nix/variants.json, nix/run-shard.sh and
+/// The committed nix/suites.json (or `RTS_SHARDS_SUITES_FILE`).
+pub fn committed_suites_file() -> PathBuf {
+    repo_file("RTS_SHARDS_SUITES_FILE", "../nix/suites.json")
+}
+
+/// A temporary "repository": nix/suites.json, nix/variants.json, nix/run-shard.sh and
 /// built/<variant>/rts_testsuite.wasm.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
@@ -81,6 +86,7 @@ impl Fixture {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("nix")).unwrap();
         std::fs::write(dir.path().join("nix/variants.json"), VARIANTS_JSON).unwrap();
+        std::fs::copy(committed_suites_file(), dir.path().join("nix/suites.json")).unwrap();
         std::fs::copy(run_shard_script(), dir.path().join("nix/run-shard.sh")).unwrap();
         let f = Fixture { dir };
         for v in VARIANT_NAMES {
