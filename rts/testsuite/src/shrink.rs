@@ -766,13 +766,21 @@ mod tests {
     }
 
     /// The 20k graph's upgrade cycles run through the same heap scripts: with the last root
-    /// untraced, the first cycle's heap (20,000 objects) shrinks to a handful of objects.
+    /// untraced, the failing cycle's heap (20,000 objects) shrinks to a handful of objects under
+    /// the stop-the-world collectors (3 reached). Under the incremental collector, whose paced
+    /// and sliced increments hide the lost root until a later cycle, the shrinker's replay cap
+    /// stops it at about 260 objects (22 edges, 2 roots), still a hundredth of the original.
     #[test]
     fn shrinks_an_upgrade_cycle_of_the_20k_graph() {
         let (_, s) = shrink_under(Fault::UntracedRoot, "persistence_20k", 1, "graph_20k");
         let (before, after) = (Sizes::of(&s.original), Sizes::of(&s.script));
+        let bound = if cfg!(feature = "incremental") {
+            300
+        } else {
+            150
+        };
         assert!(
-            before.objects >= 20_000 && after.objects <= 150,
+            before.objects >= 20_000 && after.objects <= bound,
             "{before} -> {after}"
         );
         assert_eq!(s.shrunk_failure.location, s.failure.location);

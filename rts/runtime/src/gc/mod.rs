@@ -18,6 +18,9 @@
 //! cycle), and calls [`Collector::collect_increment`] at safepoints with its roots. Roots are
 //! value words (pointers or scalars) that a collector may rewrite.
 //!
+//! An incremental plan also reports, through [`Collector::incremental_report`], the work of its
+//! last increment and the partitions its last cycle freed, so tests hold it to its bounds.
+//!
 //! Invariants shared by all plans: after a finished collection every root and every field of a
 //! live object points to the header of a live object, no forwarding header is reachable, the
 //! mark bitmap is clear, and freed memory is poisoned with [`POISON`] in debug builds. Debug
@@ -35,6 +38,7 @@ use crate::memory::{Addr, OutOfMemory};
 use crate::object::Kind;
 use crate::types::Word;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// Written over freed memory in debug builds: low bit 1 (a pointer) to an address beyond any heap.
 pub const POISON: Word = (Word::MAX / 0x11) | 1;
@@ -53,6 +57,29 @@ pub enum Progress {
     Continue,
     /// The collection finished.
     Done,
+}
+
+/// What an incremental collector reports about its tuning, its last increment and its last
+/// finished cycle (see [`Collector::incremental_report`]), so tests can hold it to its bounds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct IncrementalReport {
+    /// Words per partition.
+    pub partition_words: usize,
+    /// Work budget of an increment, in words.
+    pub budget: usize,
+    /// A partition is evacuated when its live words are below this percentage of its size.
+    pub evacuate_below_percent: usize,
+    /// Heap work of the last increment, in words: one per object visited (its header), per
+    /// field scanned or updated, per word copied and per partition skipped.
+    pub work: usize,
+    /// Root words the last increment handled besides (marked at the snapshot, or resolved
+    /// after evacuation); proportional to the roots, not to the heap.
+    pub root_words: usize,
+    /// Cycles finished so far.
+    pub cycles: usize,
+    /// Partition ranges `(first, count)` freed at the end of the last finished cycle: the
+    /// evacuated partitions and the dead large objects, in address order.
+    pub freed: Vec<(usize, usize)>,
 }
 
 /// Static facts about a plan, for the mutator and the tests.
@@ -122,6 +149,11 @@ pub trait Collector {
     /// Whether the last finished collection was complete (freed every unreachable object).
     fn last_collection_complete(&self) -> bool {
         self.constraints().frees_all_garbage
+    }
+
+    /// The report of an incremental collector; `None` for stop-the-world plans.
+    fn incremental_report(&self) -> Option<IncrementalReport> {
+        None
     }
 
     /// Whether the heap has grown past the threshold computed from its live data.

@@ -29,6 +29,9 @@ pub mod layout;
 pub mod mutate;
 
 pub use build::{build_heap, build_random_heap, random_model, HeapParams};
-pub use check::{check, check_graph, Reached};
+pub use check::{
+    check, check_cycle, check_graph, check_increment, check_quiet_reclaimed, snapshot, Reached,
+    Snapshot,
+};
 pub use heap::{MObj, MVal, Model, ObjId, CONT_TABLE};
 pub use mutate::{apply_steps, draw_batch, mutate, Step};

@@ -5,12 +5,16 @@
 //!    from the mark stack, counting live words per partition. The *snapshot-at-the-beginning*
 //!    write barrier shades the value a store overwrites, and objects allocated during the cycle
 //!    are allocated black, so everything reachable at the snapshot or allocated since is marked.
+//!    An object is scanned in slices: when the budget runs out inside it, the scan position
+//!    `(object, next field)` is kept and the next increment resumes there. Stores into the
+//!    unscanned part are shaded by the barrier like any other, so slicing loses nothing.
 //! 2. **Evacuate.** Partitions that are sparse (live words below a percentage of the partition)
 //!    and were not allocated into during the cycle are chosen; their marked objects are copied
 //!    into other partitions, leaving forwarding headers. Large unmarked objects are chosen too.
 //! 3. **Update.** The marked objects of all other partitions have their fields redirected from
-//!    forwarding stubs to the copies. Then the chosen partitions are freed (poisoned in debug
-//!    builds) and the mark bitmap cleared.
+//!    forwarding stubs to the copies, in slices too (an update cursor `(object, next field)`;
+//!    the mutator stores resolved values, so the updated part stays updated). Then the chosen
+//!    partitions are freed (poisoned in debug builds) and the mark bitmap cleared.
 //!
 //! The mutator reads through [`Collector::resolve`], its stores store resolved values, and roots
 //! are resolved after each evacuation/update increment, so it never sees a stub. Garbage in
@@ -25,6 +29,20 @@
 //! with the heap valid (copies made so far are forwarded); the next increment retries. A heap
 //! should be sized with [`heap_limit_bytes`], leaving room to evacuate into.
 //!
+//! Bounded increments. Each increment of a cycle has the same budget: the parameter
+//! `increment_words`, or more in a heap so large that marking would otherwise take more than
+//! `pace` increments (the budget is at least the words in use at the cycle's start over `pace`).
+//! An increment's heap work ([`IncrementalReport::work`]) counts one per
+//! object visited (its header), per field scanned or updated, per word copied and per partition
+//! skipped. Marking and updating check the budget before every field, so they never exceed it.
+//! The one atomic step is copying an object during evacuation: at most a partition (larger
+//! objects are never copied), and started beyond the remaining budget only as an increment's
+//! first work. So every increment's work is at most `max(budget, partition_words)`, that is the
+//! budget plus at most one partition. Not counted: root words (marked at the snapshot, resolved
+//! after each evacuation or update increment; reported as [`IncrementalReport::root_words`]),
+//! the bitmap searches between marked objects, and the per-cycle bookkeeping over the partition
+//! table and the bitmap when a cycle is chosen or finished.
+//!
 //! Invariants: between cycles the bitmap is clear, no partition is marked for evacuation and no
 //! reachable object is forwarded; during Evacuate and Update every reachable object is marked.
 #![allow(clippy::needless_range_loop)] // scanned words are heap addresses, not just indices
@@ -34,7 +52,7 @@ use crate::gc::policy::mark_stack::MarkStack;
 use crate::gc::policy::partitions::{PartitionTable, State};
 use crate::gc::policy::space::Space;
 use crate::gc::sanity::check_header;
-use crate::gc::{debug_verify, poison, Collector, Constraints, Progress};
+use crate::gc::{debug_verify, poison, Collector, Constraints, IncrementalReport, Progress};
 use crate::memory::{Addr, HeapSizing, Memory, OutOfMemory, VecMemory};
 use crate::object::{
     addr_of, fields_of_header, forwarding_header, is_forwarded, is_ptr, object_size, ptr, Kind,
@@ -42,6 +60,7 @@ use crate::object::{
 use crate::types::{Word, WORD_SIZE};
 use alloc::format;
 use alloc::string::String;
+use alloc::vec::Vec;
 
 /// The incremental plan's constraints.
 pub const CONSTRAINTS: Constraints = Constraints {
@@ -67,13 +86,20 @@ pub fn heap_limit_bytes(partition_words: usize, heap_words: usize) -> usize {
         .saturating_mul(WORD_SIZE)
 }
 
+/// Increments per phase by default (see [`IncrementalParams::pace`]).
+pub const DEFAULT_PACE: usize = 64;
+
 /// Tuning of the incremental plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct IncrementalParams {
     /// Words per partition.
     pub partition_words: usize,
-    /// Words of work per increment (at least one object is always processed).
+    /// Words of work per increment (see the module doc; at least one unit is always done).
     pub increment_words: usize,
+    /// Pacing: marking and updating take about this many increments each at most, because an
+    /// increment's budget is at least the words in use at the cycle's start divided by `pace`
+    /// (a collector must finish its cycles however large the heap; 0: no such minimum).
+    pub pace: usize,
     /// A partition is evacuated when its live words are below this percentage of its size.
     pub evacuate_below_percent: usize,
     /// When to start a cycle, from the live words of the last one.
@@ -85,6 +111,7 @@ impl Default for IncrementalParams {
         IncrementalParams {
             partition_words: PARTITION_SIZE,
             increment_words: 64 * 1024,
+            pace: DEFAULT_PACE,
             evacuate_below_percent: 50,
             sizing: HeapSizing::default(),
         }
@@ -116,6 +143,18 @@ pub struct Incremental<M: Memory = VecMemory> {
     phase: Phase,
     /// Next address to visit in the Evacuate or Update phase.
     cursor: Addr,
+    /// The object being scanned (Mark) or updated (Update) in slices, and its next field offset.
+    slice: Option<(Addr, usize)>,
+    /// Work budget of each increment of the current (or last) cycle.
+    budget: usize,
+    /// Heap work of the current (or last) increment, see the module doc.
+    work: usize,
+    /// Root words handled by the current (or last) increment.
+    root_words: usize,
+    /// Cycles finished.
+    cycles: usize,
+    /// Partition ranges freed by the last finished cycle.
+    freed: Vec<(usize, usize)>,
     params: IncrementalParams,
     threshold: usize,
     allocated: usize,
@@ -144,6 +183,12 @@ impl<M: Memory> Incremental<M> {
             stack: MarkStack::new(),
             phase: Phase::Idle,
             cursor: 0,
+            slice: None,
+            budget: params.increment_words.max(1),
+            work: 0,
+            root_words: 0,
+            cycles: 0,
+            freed: Vec::new(),
             threshold: params.sizing.next_threshold(0),
             allocated: 0,
             params,
@@ -158,6 +203,11 @@ impl<M: Memory> Incremental<M> {
     /// Whether the object at `a` is marked (grey or black) in the current cycle.
     pub fn is_marked(&self, a: Addr) -> bool {
         self.bitmap.get(a)
+    }
+
+    /// The object being scanned (Mark) or updated (Update) in slices, and its next field offset.
+    pub fn slice(&self) -> Option<(Addr, usize)> {
+        self.slice
     }
 
     /// The partition table.
@@ -229,27 +279,47 @@ impl<M: Memory> Incremental<M> {
 
     fn start_cycle(&mut self, roots: &[Word]) {
         self.phase = Phase::Mark;
+        let paced = self.used_words().checked_div(self.params.pace).unwrap_or(0);
+        self.budget = self.params.increment_words.max(paced).max(1);
         self.bitmap.ensure(self.table.heap_words());
         for &r in roots {
             self.mark_value(r);
         }
+        self.root_words += roots.len();
     }
 
-    /// Scans grey objects; true when marking is complete.
+    /// Charges `words` of work against `budget`.
+    fn charge(&mut self, budget: &mut usize, words: usize) {
+        self.work += words;
+        *budget = budget.saturating_sub(words);
+    }
+
+    /// Scans grey objects, one field per unit of budget, keeping the position in an object the
+    /// budget ends in; true when marking is complete.
     fn mark_step(&mut self, budget: &mut usize) -> bool {
         while *budget > 0 {
-            let Some(a) = self.stack.pop() else {
-                return true;
+            let (a, mut f) = match self.slice.take() {
+                Some(at) => at,
+                None => {
+                    let Some(a) = self.stack.pop() else {
+                        return true;
+                    };
+                    self.charge(budget, 1);
+                    (a, fields_of_header(self.space.words()[a]).0)
+                }
             };
-            let h = self.space.words()[a];
-            let (s, e) = fields_of_header(h);
-            for f in a + s..a + e {
-                let v = self.space.words()[f];
+            let e = fields_of_header(self.space.words()[a]).1;
+            while f < e && *budget > 0 {
+                let v = self.space.words()[a + f];
                 self.mark_value(v);
+                self.charge(budget, 1);
+                f += 1;
             }
-            *budget = budget.saturating_sub(object_size(self.space.words(), a));
+            if f < e {
+                self.slice = Some((a, f));
+            }
         }
-        self.stack.is_empty()
+        self.slice.is_none() && self.stack.is_empty()
     }
 
     /// Chooses the partitions to evacuate (and unmarked large objects to free).
@@ -278,28 +348,49 @@ impl<M: Memory> Incremental<M> {
             let part = *self.table.get(i);
             if !part.evacuate || part.state != State::Normal {
                 self.cursor = self.table.end(i);
-                *budget -= 1;
+                self.charge(budget, 1);
                 continue;
             }
             let Some(a) = self.bitmap.next_set(self.cursor, part.top) else {
                 self.cursor = self.table.end(i);
-                *budget -= 1;
+                self.charge(budget, 1);
                 continue;
             };
             let size = object_size(self.space.words(), a);
+            if size > *budget && self.work > 0 {
+                // Copied whole: started only as an increment's first work (see the module doc).
+                return Ok(false);
+            }
             let n = self.alloc_words(size)?;
             self.space.words_mut().copy_within(a..a + size, n);
             self.space.words_mut()[a] = forwarding_header(size);
             self.space.words_mut()[a + 1] = n;
             self.cursor = a + size;
-            *budget = budget.saturating_sub(size);
+            self.charge(budget, size);
         }
         Ok(false)
     }
 
-    /// Redirects fields of marked objects outside chosen partitions; true when done.
+    /// Redirects fields of marked objects outside chosen partitions, one field per unit of
+    /// budget, keeping the position in an object the budget ends in; true when done.
     fn update_step(&mut self, budget: &mut usize) -> bool {
         while *budget > 0 {
+            if let Some((a, mut f)) = self.slice.take() {
+                let e = fields_of_header(self.space.words()[a]).1;
+                while f < e && *budget > 0 {
+                    let v = self.space.words()[a + f];
+                    let r = self.resolve(v);
+                    self.space.words_mut()[a + f] = r;
+                    self.charge(budget, 1);
+                    f += 1;
+                }
+                if f < e {
+                    self.slice = Some((a, f));
+                } else {
+                    self.cursor = a + object_size(self.space.words(), a);
+                }
+                continue;
+            }
             let i = self.table.index_of(self.cursor);
             if i >= self.table.len() {
                 return true;
@@ -316,19 +407,11 @@ impl<M: Memory> Incremental<M> {
                     State::LargeHead(n) => self.table.end(i + n - 1),
                     _ => self.table.end(i),
                 };
-                *budget -= 1;
+                self.charge(budget, 1);
                 continue;
             };
-            let h = self.space.words()[a];
-            let (s, e) = fields_of_header(h);
-            for f in a + s..a + e {
-                let v = self.space.words()[f];
-                let r = self.resolve(v);
-                self.space.words_mut()[f] = r;
-            }
-            let size = object_size(self.space.words(), a);
-            self.cursor = a + size;
-            *budget = budget.saturating_sub(size);
+            self.charge(budget, 1);
+            self.slice = Some((a, fields_of_header(self.space.words()[a]).0));
         }
         false
     }
@@ -336,13 +419,16 @@ impl<M: Memory> Incremental<M> {
     /// Frees the evacuated partitions and ends the cycle.
     fn finish_cycle(&mut self) {
         let mut live = 0;
+        self.freed.clear();
         for i in 0..self.table.len() {
             let part = *self.table.get(i);
             if part.evacuate {
-                let end = match part.state {
-                    State::LargeHead(n) => self.table.end(i + n - 1),
-                    _ => self.table.end(i),
+                let n = match part.state {
+                    State::LargeHead(n) => n,
+                    _ => 1,
                 };
+                self.freed.push((i, n));
+                let end = self.table.end(i + n - 1);
                 let start = self.table.start(i);
                 poison(&mut self.space.words_mut()[start..end]);
                 self.table.free(i);
@@ -353,6 +439,7 @@ impl<M: Memory> Incremental<M> {
         self.bitmap.clear_all();
         self.table.end_cycle();
         self.phase = Phase::Idle;
+        self.cycles += 1;
         self.allocated = 0;
         self.threshold = self.params.sizing.next_threshold(live);
     }
@@ -419,10 +506,12 @@ impl<M: Memory> Collector for Incremental<M> {
     }
 
     fn collect_increment(&mut self, roots: &mut [Word]) -> Result<Progress, OutOfMemory> {
-        let mut budget = self.params.increment_words.max(1);
+        self.work = 0;
+        self.root_words = 0;
         if self.phase == Phase::Idle {
             self.start_cycle(roots);
         }
+        let mut budget = self.budget;
         if self.phase == Phase::Mark && self.mark_step(&mut budget) {
             self.choose_evacuation();
             self.phase = Phase::Evacuate;
@@ -436,6 +525,7 @@ impl<M: Memory> Collector for Incremental<M> {
             for r in roots.iter_mut() {
                 *r = self.resolve(*r);
             }
+            self.root_words += roots.len();
         }
         if evacuated? {
             self.cursor = 0;
@@ -463,6 +553,18 @@ impl<M: Memory> Collector for Incremental<M> {
 
     fn should_collect(&self) -> bool {
         self.allocated >= self.threshold
+    }
+
+    fn incremental_report(&self) -> Option<IncrementalReport> {
+        Some(IncrementalReport {
+            partition_words: self.table.size(),
+            budget: self.budget,
+            evacuate_below_percent: self.params.evacuate_below_percent,
+            work: self.work,
+            root_words: self.root_words,
+            cycles: self.cycles,
+            freed: self.freed.clone(),
+        })
     }
 
     fn for_each_object(&self, f: &mut dyn FnMut(Addr)) {
