@@ -44,13 +44,15 @@ mapfile -t variants < <(nix eval "${NIX_OPTS[@]}" --impure --raw --expr \
 installables=()
 for v in "${variants[@]}"; do installables+=(".#packages.$system.$v"); done
 nix build "${NIX_FLAGS[@]}" --no-link --max-jobs "$cores" "${installables[@]}" ".#packages.$system.rts-shards"
-rts_shards=$(nix build "${NIX_FLAGS[@]}" --no-link --print-out-paths ".#packages.$system.rts-shards")/bin/rts-shards
+# Nix 2.8's `nix build` has no --print-out-paths; `nix path-info` names the built output.
+out_of() { nix path-info "${NIX_FLAGS[@]}" "$1" 2>/dev/null; }
+rts_shards=$(out_of ".#packages.$system.rts-shards")/bin/rts-shards
 
 step "Motoko's way: main() of each variant, one process each, all at once"
 t0=$(now)
 for v in "${variants[@]}"; do
   (
-    pkg=$(nix build "${NIX_FLAGS[@]}" --no-link --print-out-paths ".#packages.$system.$v" 2>/dev/null)
+    pkg=$(out_of ".#packages.$system.$v")
     flags=$(nix eval "${NIX_OPTS[@]}" --impure --raw --expr \
       "builtins.concatStringsSep \" \" (builtins.fromJSON (builtins.readFile $ROOT/nix/motoko/variants.json)).\"$v\".wasmtime_flags")
     s=$(now)
