@@ -29,7 +29,8 @@ rts_nix_mode() {
     NIX_MODE_WHY="no nix on PATH"
     return
   fi
-  rev=$(grep -o '"rev": *"[0-9a-f]*"' "$_rts_root/flake.lock" | head -n 1 | grep -o '[0-9a-f]\{40\}')
+  rev=$(nix --extra-experimental-features nix-command eval --impure --raw --expr \
+    "(builtins.fromJSON (builtins.readFile $_rts_root/flake.lock)).nodes.nixpkgs.locked.rev") || return 2
   if timeout 120 nix --extra-experimental-features 'nix-command flakes' flake prefetch \
     "github:NixOS/nixpkgs/$rev" >/dev/null 2>&1; then
     NIX_MODE=real
@@ -58,17 +59,44 @@ rts_nix_flags() {
   fi
 }
 
-# Offline, the non-flake GitHub inputs of flake.lock (Motoko's sources, libtommath) come from
-# the copies in $RTS_SHARDS_THIRD_PARTY (default ../shared/third_party), one folder per input
-# named <input>-<first 8 digits of the locked rev>. A copy whose NAR hash is the locked narHash
-# has the store path a download would have; one that differs is used too, with a warning,
-# since every derivation built from it then differs from the networked one.
+# The non-flake GitHub inputs of flake.lock (Motoko's sources, libtommath), one per line:
+# "<input> <rev> <narHash>".
+rts_third_party_inputs() {
+  nix eval --extra-experimental-features nix-command --raw --impure --expr "
+    let lock = builtins.fromJSON (builtins.readFile $_rts_root/flake.lock); in
+    builtins.concatStringsSep \"\" (map (n: let l = lock.nodes.\${n}.locked; in
+      \"\${n} \${l.rev} \${l.narHash}\\n\")
+      (builtins.filter (n: (lock.nodes.\${n}.flake or true) == false
+        && lock.nodes.\${n}.locked.type == \"github\") (builtins.attrNames lock.nodes)))"
+}
+
+# Where the offline copy of a flake input is looked for, in order: $RTS_SHARDS_THIRD_PARTY,
+# ../shared/third_party beside the repository, and where tools/setup.sh keeps the copies it
+# found there (so that any checkout on the machine finds them).
+RTS_THIRD_PARTY_KEPT=/opt/rts-shards/third_party
+rts_third_party_dirs() {
+  [ -z "${RTS_SHARDS_THIRD_PARTY:-}" ] || echo "$RTS_SHARDS_THIRD_PARTY"
+  echo "$_rts_root/../shared/third_party"
+  echo "$RTS_THIRD_PARTY_KEPT"
+}
+
+# Offline, each input comes from its copy, a folder named <input>-<first 8 digits of the locked
+# rev>. A copy whose NAR hash is the locked narHash has the store path a download would have; one
+# that differs is used too, with a warning, since every derivation built from it then differs
+# from the networked one.
 rts_third_party_overrides() {
-  local dir=${RTS_SHARDS_THIRD_PARTY:-$_rts_root/../shared/third_party} name rev nar copy have
+  local name rev nar dir copy have
   while read -r name rev nar; do
-    copy=$dir/$name-${rev:0:8}
-    if [ ! -d "$copy" ]; then
-      echo "nix-flags: no copy of flake input $name ($rev) at $copy; Nix will try to download it" >&2
+    copy=""
+    while read -r dir; do
+      if [ -d "$dir/$name-${rev:0:8}" ]; then
+        copy=$(cd "$dir/$name-${rev:0:8}" && pwd)
+        break
+      fi
+    done < <(rts_third_party_dirs)
+    if [ -z "$copy" ]; then
+      echo "nix-flags: no offline copy of flake input $name ($name-${rev:0:8} in" \
+        "$(rts_third_party_dirs | paste -sd ' ')); Nix will try to download it" >&2
       continue
     fi
     have=$(nix hash path "${NIX_OPTS[@]}" "$copy") || return 2
@@ -76,13 +104,8 @@ rts_third_party_overrides() {
       echo "nix-flags: warning: $copy has NAR hash $have, but flake.lock locks $name at $nar;" \
         "builds from it will not match builds from the download" >&2
     fi
-    NIX_FLAGS+=(--override-input "$name" "path:$(cd "$copy" && pwd)")
-  done < <(nix eval "${NIX_OPTS[@]}" --raw --impure --expr "
-    let lock = builtins.fromJSON (builtins.readFile $_rts_root/flake.lock); in
-    builtins.concatStringsSep \"\" (map (n: let l = lock.nodes.\${n}.locked; in
-      \"\${n} \${l.rev} \${l.narHash}\\n\")
-      (builtins.filter (n: (lock.nodes.\${n}.flake or true) == false
-        && lock.nodes.\${n}.locked.type == \"github\") (builtins.attrNames lock.nodes)))")
+    NIX_FLAGS+=(--override-input "$name" "path:$copy")
+  done < <(rts_third_party_inputs)
 }
 
 # Run as a program: prints NIX_FLAGS, or with --opts NIX_OPTS (for commands that take no flake,

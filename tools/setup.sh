@@ -143,6 +143,26 @@ if [ -n "$(find "$PREFIX" ! -perm -o+r -print -quit)" ]; then
   chmod -R a+rX "$PREFIX"
 fi
 
+# --- Offline copies of the flake inputs that are sources (Motoko, libtommath) -------------
+# Kept where tools/nix-flags.sh looks for them, so that every checkout on this machine finds them.
+# shellcheck source=tools/nix-flags.sh
+source "$ROOT/tools/nix-flags.sh"
+while read -r name rev _; do
+  dir=$name-${rev:0:8}
+  if [ -d "$RTS_THIRD_PARTY_KEPT/$dir" ]; then
+    log "$dir present in $RTS_THIRD_PARTY_KEPT"
+  elif [ -d "$THIRD_PARTY/$dir" ]; then
+    need_root "copying $dir into $RTS_THIRD_PARTY_KEPT"
+    mkdir -p "$RTS_THIRD_PARTY_KEPT"
+    rm -rf "$RTS_THIRD_PARTY_KEPT/$dir.tmp"
+    cp -a "$THIRD_PARTY/$dir" "$RTS_THIRD_PARTY_KEPT/$dir.tmp"
+    mv "$RTS_THIRD_PARTY_KEPT/$dir.tmp" "$RTS_THIRD_PARTY_KEPT/$dir"
+    log "copied $dir into $RTS_THIRD_PARTY_KEPT"
+  else
+    log "no copy of flake input $dir here (the Motoko suite needs the network then)"
+  fi
+done < <(rts_third_party_inputs)
+
 # --- The versions the stand-in records ----------------------------------------------------
 # Store path names allow [A-Za-z0-9+._?=-]; Debian versions may hold ':' and '~'.
 name_safe() { tr ':~' '__'; }
