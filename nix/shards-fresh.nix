@@ -17,6 +17,8 @@ builtins.derivation {
   PATH = toolchain.shardPath;
   variants = variantsFile;
   matrix = matrixFile;
+  # The suites file `rts-shards` reads (the build sees no repository).
+  RTS_SHARDS_SUITES_FILE = ./suites.json;
   wasm = builtins.attrValues (builtins.mapAttrs (v: b: "${v}=${b.wasm}") builds);
   args = [
     ./builder.sh
