@@ -44,6 +44,12 @@ pub fn shard_name(variant: &str, module: &str) -> String {
     format!("{variant}-{module}")
 }
 
+/// The variant and module of a shard name: a module name has no '-', a variant name may
+/// (`mo-64`), so the last '-' splits.
+pub fn split_shard_name(name: &str) -> Option<(&str, &str)> {
+    name.rsplit_once('-')
+}
+
 /// Makes the shard of one export.
 pub fn shard(variant: &str, export: &TestExport, seed: u64) -> Shard {
     Shard {
@@ -285,12 +291,13 @@ pub fn filter_shards(shards: Vec<Shard>, globs: &[String]) -> Result<Vec<Shard>>
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::timings::Timing;
 
-    fn shard(name: &str) -> Shard {
-        let (v, m) = name.rsplit_once('-').unwrap();
+    /// The shard `name` of the matrix, seed 1, for tests.
+    pub(crate) fn shard(name: &str) -> Shard {
+        let (v, m) = split_shard_name(name).unwrap();
         Shard {
             name: name.into(),
             variant: v.into(),

@@ -191,7 +191,7 @@ pub fn suggest_split(jobs: &[Job], workers: usize, target: f64) -> Split {
 
 /// The module of a shard name `<variant>-<module>`.
 fn module_of(name: &str) -> &str {
-    name.rsplit_once('-').map(|(_, m)| m).unwrap_or(name)
+    crate::matrix::split_shard_name(name).map_or(name, |(_, m)| m)
 }
 
 /// Renders the plan table (and split suggestions) as text.

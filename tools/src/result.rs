@@ -236,7 +236,7 @@ pub mod tests {
 
     /// A result with the given status, for tests.
     pub fn res(name: &str, status: Status) -> ShardResult {
-        let (v, m) = name.rsplit_once('-').unwrap();
+        let (v, m) = crate::matrix::split_shard_name(name).unwrap();
         ShardResult {
             name: name.into(),
             variant: v.into(),

@@ -648,16 +648,7 @@ mod tests {
         }
     }
 
-    fn shard(name: &str) -> Shard {
-        let (v, m) = name.split_once('-').unwrap();
-        Shard {
-            name: name.into(),
-            variant: v.into(),
-            module: m.into(),
-            export: format!("test_{m}"),
-            seed: 1,
-        }
-    }
+    use crate::matrix::tests::shard;
 
     #[test]
     fn choosing_by_name_and_filter() {

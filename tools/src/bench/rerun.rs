@@ -45,7 +45,7 @@ pub fn rerun_set(
 pub fn per_variant(names: &[String]) -> BTreeMap<String, usize> {
     let mut m = BTreeMap::new();
     for n in names {
-        let v = n.rsplit_once('-').map(|(v, _)| v).unwrap_or(n);
+        let v = crate::matrix::split_shard_name(n).map_or(n.as_str(), |(v, _)| v);
         *m.entry(v.to_string()).or_insert(0) += 1;
     }
     m
