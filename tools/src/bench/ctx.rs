@@ -159,6 +159,26 @@ impl Ctx {
         self.steps.contains(&n)
     }
 
+    /// Runs step `n` with Nix, if the step is selected and Nix is in use: `f` gets the context
+    /// and Nix apart (Nix is taken out for the call and put back, whatever `f` returns).
+    pub(super) fn with_nix(
+        &mut self,
+        n: u8,
+        f: impl FnOnce(&mut Ctx, &Nix) -> anyhow::Result<()>,
+    ) -> anyhow::Result<()> {
+        // Step first: taking Nix for an unselected step would be harmless, but checking after
+        // `take` and returning early would drop it for every later step.
+        if !self.step(n) {
+            return Ok(());
+        }
+        let Some(nix) = self.nix.take() else {
+            return Ok(());
+        };
+        let r = f(self, &nix);
+        self.nix = Some(nix);
+        r
+    }
+
     /// Records a warning: printed now, listed at the end and in the document.
     pub(super) fn warn(&mut self, w: String) {
         eprintln!("warning: {w}");

@@ -157,16 +157,7 @@ pub fn edit_metrics(run: &EditRun, jobs: usize) -> Vec<Metric> {
 
 /// Step 8.
 pub(super) fn run(c: &mut Ctx) -> Result<()> {
-    // Step first: `take` before the check would drop Nix for every later step.
-    if !c.step(8) {
-        return Ok(());
-    }
-    let Some(nix) = c.nix.take() else {
-        return Ok(());
-    };
-    let r = run_with(c, &nix);
-    c.nix = Some(nix);
-    r
+    c.with_nix(8, run_with)
 }
 
 fn run_with(c: &mut Ctx, nix: &Nix) -> Result<()> {

@@ -76,16 +76,7 @@ fn cost(matrix: String, seconds: Spread, count: usize) -> EvalCost {
 
 /// Step 9.
 pub(super) fn run(c: &mut Ctx) -> Result<()> {
-    // Step first: `take` before the check would drop Nix for every later step.
-    if !c.step(9) {
-        return Ok(());
-    }
-    let Some(nix) = c.nix.take() else {
-        return Ok(());
-    };
-    let r = run_with(c, &nix);
-    c.nix = Some(nix);
-    r
+    c.with_nix(9, run_with)
 }
 
 fn run_with(c: &mut Ctx, nix: &Nix) -> Result<()> {

@@ -132,16 +132,7 @@ fn delete_unrooted(
 
 /// Step 3: warm-up, deletion of the shard outputs, the timed cold flake check.
 pub(super) fn cold(c: &mut Ctx) -> Result<()> {
-    // Step first: `take` before the check would drop Nix for every later step.
-    if !c.step(3) {
-        return Ok(());
-    }
-    let Some(nix) = c.nix.take() else {
-        return Ok(());
-    };
-    let r = cold_with(c, &nix);
-    c.nix = Some(nix);
-    r
+    c.with_nix(3, cold_with)
 }
 
 fn cold_with(c: &mut Ctx, nix: &Nix) -> Result<()> {
