@@ -4,13 +4,15 @@
 #
 # What `main()` runs is read from Motoko's own, unpatched sources (SRC = motoko-rts-tests/src):
 # the modules it calls, and within them the GC's pre-defined heaps (`TestHeap {` in
-# `test_heaps`), random-heap seeds (`let max_seed = N`), component tests, and for persistence
+# `test_heaps`), random-heap seeds (`let max_seed = N`), component tests (each `<part>::test()` of
+# each group `test_gc_components` calls for the variant's GC kind), and for persistence
 # either the 64-bit read/write test (classical) or the stabilization parts and heap sizes
 # (enhanced). What the shards ran is read from their logs: one `[unit] <name>` line per unit,
 # printed by the entry points of ./shards.patch. A pattern that is not found fails the check, so a
 # change in Motoko's sources cannot make it pass vacuously.
 #
-# Environment: SRC; VARIANTS ("<variant>:<classical|enhanced> ..."); LOGS ("<variant>=<shard
+# Environment: SRC; VARIANTS ("<variant>:<classical|enhanced>:<incremental_gc|non_incremental_gc>
+# ..."); LOGS ("<variant>=<shard
 # output> ..."); out. Also proves the check can fail: leaving out any one shard that ran units
 # must make it fail.
 set -euo pipefail
@@ -25,9 +27,30 @@ body() {
   awk -v name="$2" '$0 ~ "fn " name "\\(" { on = 1 } on { print } on && /^}/ { exit }' "$1"
 }
 
-# --- what main() runs, for one persistence kind -------------------------------------------------
-expected() { # kind
-  local kind=$1 main gc predefined seeds n
+# The body of `fn NAME` in FILE that follows the attribute line `#[ATTR]`.
+body_with() { # file name attr
+  awk -v name="$2" -v attr="#[$3]" '$0 ~ "^fn " name "\\(" && prev == attr { on = 1 } on { print }
+    on && /^}/ { exit } { prev = $0 }' "$1"
+}
+
+# The component tests of gc.rs `test_gc_components` for a GC kind (incremental_gc or
+# non_incremental_gc, the attribute it is defined under): one unit per `<group>::test()` it calls
+# and `<part>::test()` that group's `test` calls, as gc/components/<group>/<part>.
+components() { # gc kind
+  local groups group parts part
+  groups=$(body_with "$SRC/gc.rs" test_gc_components "$1" | grep -oE '^ +[a-z_]+::test\(\);' |
+    grep -oE '[a-z_]+::' | tr -d :)
+  [ -n "$groups" ] || fail "no component groups in gc.rs test_gc_components under #[$1]"
+  for group in $groups; do
+    parts=$(body "$SRC/gc/$group.rs" test | grep -oE '^ +[a-z_]+::test\(\);' | grep -oE '[a-z_]+::' | tr -d :)
+    [ -n "$parts" ] || fail "no component tests in gc/$group.rs test"
+    for part in $parts; do echo "gc/components/$group/$part"; done
+  done
+}
+
+# --- what main() runs, for one persistence kind and GC kind -----------------------------------
+expected() { # persistence kind, gc kind
+  local kind=$1 gc_kind=$2 main gc predefined seeds n
   main=$(body "$SRC/main.rs" main)
   [ -n "$main" ] || fail "no fn main in $SRC/main.rs"
   gc=$(body "$SRC/gc.rs" test)
@@ -41,7 +64,7 @@ expected() { # kind
         seeds=$(grep -oE 'let max_seed = [0-9]+;' <<<"$gc" | grep -oE '[0-9]+') || fail "no max_seed in gc.rs test"
         for ((n = 0; n < seeds; n++)); do echo "gc/random/$n"; done
         grep -q 'test_gc_components();' <<<"$gc" || fail "gc.rs test runs no test_gc_components"
-        echo gc/components
+        components "$gc_kind"
         ;;
       persistence_test)
         if [ "$kind" = classical ]; then
@@ -94,8 +117,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 report=""
 for spec in $VARIANTS; do
-  variant=${spec%%:*}
-  expected "${spec#*:}" >"$work/expected"
+  IFS=: read -r variant kind gc_kind <<<"$spec"
+  expected "$kind" "$gc_kind" >"$work/expected"
   ran "$variant" >"$work/ran"
   if ! compare "$work/expected" "$work/ran" >"$work/diff"; then
     cat "$work/diff" >&2
