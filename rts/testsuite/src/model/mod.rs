@@ -13,9 +13,11 @@
 //! - [`check()`]`(ctx, &model, gc, &roots, exact, what)`: the whole check (graph, object walk,
 //!   collector's own `verify`); [`check_graph`]`(ctx, &model, words, &roots, resolve, what)` is
 //!   the part that needs only heap words, for heaps that no collector owns.
-//! - [`mutate()`]`(rng, &mut model, gc, &mut roots, &reached, ops)`: drops roots, adds objects,
-//!   rewires fields through the write barrier, updates the continuation table; the same as
-//!   [`draw_batch`] (the random [`Step`]s) followed by [`apply_steps`] (which replays too).
+//! - [`mutate()`]`(rng, &mut model, gc, &mut roots, &reached, ops)`: a realistic mutator that
+//!   loads through the read barrier (each load checked against the model), stores through the
+//!   write barrier into every kind of object, drops roots, allocates garbage before new objects
+//!   and replaces the continuation table; the same as [`draw_batch`] (the random [`Step`]s)
+//!   followed by [`apply_steps`] (which replays too).
 //!
 //! The checker verifies that every root and field equals the model's (scalar or the model
 //! target's heap copy), that each object is reached at one address only, that every reachable
@@ -34,4 +36,6 @@ pub use check::{
     Snapshot,
 };
 pub use heap::{MObj, MVal, Model, ObjId, CONT_TABLE};
-pub use mutate::{apply_steps, draw_batch, mutate, Step};
+pub use mutate::{
+    apply_steps, apply_steps_with, draw_batch, draw_shuffle, mutate, MutateError, Step,
+};

@@ -6,10 +6,12 @@
 //! collector of the build with the script's tuning (the collector named in it is where it was
 //! found). A shrunk heap is pasted below as printed and its name added to [`TESTS`].
 
-// The source form's helpers (`script`, `round`, `new`, `root`, `field`, `obj`), whichever the
-// pasted scripts use.
+// The source form's helpers (`script`, `round`, `new`, `root`, `field`, `load`, `store`,
+// `shuffle`, `obj`), whichever the pasted scripts use.
 #[allow(unused_imports)]
-use crate::fixtures::script::{field, new, obj, replay_under, root, round, script, HeapScript};
+use crate::fixtures::script::{
+    field, load, new, obj, replay_under, root, round, script, shuffle, store, HeapScript,
+};
 use crate::fixtures::{run_rounds, Rounds, PLANS};
 use crate::harness::{Ctx, SubTest};
 use crate::model::{self, MObj, MVal, Model};
