@@ -90,6 +90,7 @@ macro_rules! test_modules {
 
 test_modules! {
     test_crc32 => crc32,
+    test_bitrel => bitrel,
     test_leb128 => leb128,
     test_memory => memory,
     test_gc_chunk_0 => gc_chunk_0 = modules::gc_random::CHUNKS[0],

@@ -3,6 +3,7 @@
 //! module imports another, only `crate::fixtures`, `crate::model` and `crate::harness`.
 
 pub mod bigint;
+pub mod bitrel;
 pub mod continuation_table;
 pub mod crc32;
 pub mod gc_components;
