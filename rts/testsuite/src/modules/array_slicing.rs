@@ -220,55 +220,54 @@ fn check_increment(
                 );
             }
         }
-        Phase::Evacuate | Phase::Update => {
-            if gc.phase() == Phase::Update {
-                match (seen.update_at, on_array) {
-                    (Some(before), Some(now)) => check_eq!(
-                        ctx,
-                        now - before,
-                        work,
-                        "{what}: update cursor advance in increment {t}, inside the array"
-                    ),
-                    (None, Some(now)) => check!(
-                        ctx,
-                        now < work,
-                        "{what}: update cursor at {now} in the increment {t} that entered the \
+        Phase::Evacuate => {}
+        // Idle: the cycle ended in this increment, perhaps with the end of the array's update.
+        Phase::Update | Phase::Idle => {
+            match (seen.update_at, on_array) {
+                (Some(before), Some(now)) => check_eq!(
+                    ctx,
+                    now - before,
+                    work,
+                    "{what}: update cursor advance in increment {t}, inside the array"
+                ),
+                (None, Some(now)) => check!(
+                    ctx,
+                    now < work,
+                    "{what}: update cursor at {now} in the increment {t} that entered the \
                          array with {work} units of work"
-                    ),
-                    (Some(before), None) => check!(
-                        ctx,
-                        heap_fields - before <= work,
-                        "{what}: {} fields left at {before} finished in increment {t} of {work} \
+                ),
+                (Some(before), None) => check!(
+                    ctx,
+                    heap_fields - before <= work,
+                    "{what}: {} fields left at {before} finished in increment {t} of {work} \
                          units",
-                        heap_fields - before
-                    ),
-                    (None, None) => {}
-                }
-                if let Some(now) = on_array {
-                    seen.updating += 1;
-                    seen.updated = now;
-                    for h in 0..heap_fields {
-                        let w = words[arr + start + h];
-                        if !object::is_ptr(w) {
-                            continue;
-                        }
-                        let a = object::addr_of(w);
-                        let stub = object::is_forwarded(words[a]);
-                        let evacuating = gc.partitions().get(gc.partitions().index_of(a)).evacuate;
-                        check_eq!(
-                            ctx,
-                            stub,
-                            h >= now && evacuating,
-                            "{what}: heap field {h} points to a stub, update cursor at {now}"
-                        );
-                    }
-                } else if seen.update_at.is_some() {
-                    seen.updated = heap_fields;
-                }
-                seen.update_at = on_array;
+                    heap_fields - before
+                ),
+                (None, None) => {}
             }
+            if let Some(now) = on_array {
+                seen.updating += 1;
+                seen.updated = now;
+                for h in 0..heap_fields {
+                    let w = words[arr + start + h];
+                    if !object::is_ptr(w) {
+                        continue;
+                    }
+                    let a = object::addr_of(w);
+                    let stub = object::is_forwarded(words[a]);
+                    let evacuating = gc.partitions().get(gc.partitions().index_of(a)).evacuate;
+                    check_eq!(
+                        ctx,
+                        stub,
+                        h >= now && evacuating,
+                        "{what}: heap field {h} points to a stub, update cursor at {now}"
+                    );
+                }
+            } else if seen.update_at.is_some() {
+                seen.updated = heap_fields;
+            }
+            seen.update_at = on_array;
         }
-        Phase::Idle => {}
     }
 }
 
