@@ -90,6 +90,7 @@ macro_rules! test_modules {
 
 test_modules! {
     test_crc32 => crc32,
+    test_bitrel => bitrel,
     test_leb128 => leb128,
     test_memory => memory,
     test_gc_chunk_0 => gc_chunk_0 = modules::gc_random::CHUNKS[0],
@@ -104,6 +105,7 @@ test_modules! {
     test_gc_chunk_9 => gc_chunk_9 = modules::gc_random::CHUNKS[9],
     test_gc_predefined => gc_predefined,
     test_gc_components => gc_components,
+    test_array_slicing => array_slicing,
     test_stable_mem => stable_mem,
     test_utf8 => utf8,
     test_text => text,

@@ -252,11 +252,17 @@ fn enc_int(n: &Int) -> Vec<u8> {
     v
 }
 
+/// Public vectors first: the DWARF 5 standard's (section 7.6, figures 22 and 23) and
+/// Wikipedia's ("LEB128": 624485, -123456), as in the `leb128` module; then values past 64 bits.
 fn leb128_vectors(ctx: &Ctx) {
     let nats: &[(u128, &[u8])] = &[
         (0, &[0x00]),
+        (2, &[0x02]),
         (127, &[0x7f]),
         (128, &[0x80, 0x01]),
+        (129, &[0x81, 0x01]),
+        (130, &[0x82, 0x01]),
+        (12_857, &[0xb9, 0x64]),
         (624_485, &[0xe5, 0x8e, 0x26]),
         (
             1 << 64,
@@ -280,6 +286,14 @@ fn leb128_vectors(ctx: &Ctx) {
     let ints: &[(i128, &[u8])] = &[
         (0, &[0x00]),
         (-1, &[0x7f]),
+        (2, &[0x02]),
+        (-2, &[0x7e]),
+        (127, &[0xff, 0x00]),
+        (-127, &[0x81, 0x7f]),
+        (128, &[0x80, 0x01]),
+        (-128, &[0x80, 0x7f]),
+        (129, &[0x81, 0x01]),
+        (-129, &[0xff, 0x7e]),
         (63, &[0x3f]),
         (64, &[0xc0, 0x00]),
         (-64, &[0x40]),
