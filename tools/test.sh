@@ -27,6 +27,9 @@ step "rts: fmt, clippy, native tests (stop-the-world and incremental collectors)
   cargo test --locked -p rts-testsuite --features incremental
 )
 
+step "README: the Motoko comparison is the one nix/motoko/bench.json holds"
+bash tools/bench-motoko.sh --check-readme README.md
+
 step "CI configuration: actionlint on the workflow, the Hydra spec, the flake attributes they name"
 bash tools/check-ci-config.sh
 
