@@ -123,9 +123,11 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
     let stderr = child.stderr.take().context("no stderr pipe")?;
     let mut events = Vec::new();
     let mut messages: Vec<String> = Vec::new();
+    let mut json_lines = 0usize;
     for line in std::io::BufReader::new(stderr).lines() {
         let line = line.unwrap_or_default();
         let t = start.elapsed().as_secs_f64();
+        json_lines += usize::from(line.starts_with("@nix "));
         if let Some((id, drv)) = build_event(&line) {
             events.push((t, id, drv));
         } else if let Some(msg) = internal_json_message(&line) {
@@ -142,6 +144,15 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
     if !status.success() {
         bail!(
             "{what} failed ({status}):\n{}",
+            last_lines(&messages.join("\n"), 30)
+        );
+    }
+    // Without internal-json there are no build events, and every figure built on them would be
+    // zero instead of missing.
+    if json_lines == 0 {
+        bail!(
+            "{what} printed no internal-json (a later --log-format or --print-build-logs \
+             replaces it); its messages:\n{}",
             last_lines(&messages.join("\n"), 30)
         );
     }
@@ -246,18 +257,10 @@ impl Nix {
     /// `nix flake check --max-jobs N` in `dir`, with every build's interval as Nix saw it.
     pub fn flake_check_builds(&self, dir: &Path, jobs: usize) -> Result<(f64, Vec<BuildSpan>)> {
         let n = jobs.to_string();
-        let mut cmd = self.cmd(
-            dir,
-            &[
-                "flake",
-                "check",
-                "--max-jobs",
-                &n,
-                "--log-format",
-                "internal-json",
-            ],
-            true,
-        );
+        let mut cmd = self.cmd(dir, &["flake", "check", "--max-jobs", &n], true);
+        // Last: Nix applies logging options in order, and the flake flags' --print-build-logs
+        // would otherwise put back the default format.
+        cmd.args(["--log-format", "internal-json"]);
         timed_builds(&mut cmd, "nix flake check")
     }
 
@@ -550,5 +553,13 @@ pub(super) mod tests {
         failing.args(["-c", script, "sh", "3"]);
         let e = format!("{:#}", timed_builds(&mut failing, "fake nix").unwrap_err());
         assert!(e.contains("fake nix failed") && e.ends_with("done"), "{e}");
+        // Plain output (the log format overridden) is an error, not zero builds.
+        let mut plain = Command::new("sh");
+        plain.args([
+            "-c",
+            "echo \"building '/nix/store/h-shard-ni-a.drv'...\" >&2",
+        ]);
+        let e = format!("{:#}", timed_builds(&mut plain, "fake nix").unwrap_err());
+        assert!(e.contains("printed no internal-json"), "{e}");
     }
 }
