@@ -7,6 +7,9 @@
 //! - every build's interval as Nix saw it (`timed_builds`): the command runs with
 //!   `--log-format internal-json`, its stderr is read as it comes and each build activity's
 //!   `start` and `stop` lines (type 105, `actBuild`) are stamped with the time they arrived.
+//!   Nix 2.8 sends the `stop` of a build it was asked for on the command line only when the
+//!   whole command ends, so a build ends at its `stop` or at its last log line (`result` type
+//!   101), whichever is first; every builder here prints a line as its last act.
 
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
@@ -54,11 +57,23 @@ pub fn build_event(line: &str) -> Option<(u64, Option<String>)> {
     }
 }
 
-/// Pairs stamped build events into spans (sorted by start); a build without its stop ends at
-/// `end`.
-pub fn build_spans(events: &[(f64, u64, Option<String>)], end: f64) -> Vec<BuildSpan> {
+/// The activity id of an internal-json build log line (`result` type 101).
+pub fn log_line_id(line: &str) -> Option<u64> {
+    let v: serde_json::Value = serde_json::from_str(line.strip_prefix("@nix ")?).ok()?;
+    (v.get("action")?.as_str()? == "result" && v.get("type")?.as_u64()? == 101)
+        .then(|| v.get("id")?.as_u64())?
+}
+
+/// Pairs stamped build events into spans (sorted by start). A build ends at its stop or at its
+/// last log line (`last_log`, by activity id), whichever is first; without either, at `end`.
+pub fn build_spans(
+    events: &[(f64, u64, Option<String>)],
+    last_log: &BTreeMap<u64, f64>,
+    end: f64,
+) -> Vec<BuildSpan> {
     let mut open: BTreeMap<u64, (String, f64)> = BTreeMap::new();
     let mut spans = Vec::new();
+    let stop_of = |id: &u64, t: f64| last_log.get(id).map_or(t, |&l| l.min(t));
     for (t, id, drv) in events {
         match drv {
             Some(d) => {
@@ -69,16 +84,16 @@ pub fn build_spans(events: &[(f64, u64, Option<String>)], end: f64) -> Vec<Build
                     spans.push(BuildSpan {
                         drv,
                         start,
-                        stop: *t,
+                        stop: stop_of(id, *t),
                     });
                 }
             }
         }
     }
-    spans.extend(open.into_values().map(|(drv, start)| BuildSpan {
+    spans.extend(open.into_iter().map(|(id, (drv, start))| BuildSpan {
         drv,
         start,
-        stop: end,
+        stop: stop_of(&id, end),
     }));
     spans.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.drv.cmp(&b.drv)));
     spans
@@ -124,13 +139,20 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
     let mut events = Vec::new();
     let mut messages: Vec<String> = Vec::new();
     let mut json_lines = 0usize;
+    let mut last_log = BTreeMap::new();
     for line in std::io::BufReader::new(stderr).lines() {
         let line = line.unwrap_or_default();
         let t = start.elapsed().as_secs_f64();
         json_lines += usize::from(line.starts_with("@nix "));
         if let Some((id, drv)) = build_event(&line) {
             events.push((t, id, drv));
-        } else if let Some(msg) = internal_json_message(&line) {
+        } else {
+            if let Some(id) = log_line_id(&line) {
+                last_log.insert(id, t);
+            }
+            let Some(msg) = internal_json_message(&line) else {
+                continue;
+            };
             messages.push(msg);
             if messages.len() > 200 {
                 messages.drain(..100);
@@ -156,7 +178,7 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
             last_lines(&messages.join("\n"), 30)
         );
     }
-    Ok((wall, build_spans(&events, wall)))
+    Ok((wall, build_spans(&events, &last_log, wall)))
 }
 
 /// The text of an internal-json `msg` line or a build log line (`result` type 101), or a line
@@ -517,7 +539,7 @@ pub(super) mod tests {
             (3.0, 12, None),
             (3.5, 14, Some("/nix/store/c-shard-ni-x.drv".to_string())),
         ];
-        let spans = build_spans(&events, 4.0);
+        let spans = build_spans(&events, &BTreeMap::new(), 4.0);
         assert_eq!(spans.len(), 3);
         assert_eq!(spans[0].name(), "rts-inc");
         assert_eq!(spans[0].seconds(), 1.9);
@@ -553,6 +575,19 @@ pub(super) mod tests {
         failing.args(["-c", script, "sh", "3"]);
         let e = format!("{:#}", timed_builds(&mut failing, "fake nix").unwrap_err());
         assert!(e.contains("fake nix failed") && e.ends_with("done"), "{e}");
+        // Nix 2.8 stops a build asked for on the command line only when the command ends: the
+        // build's last log line ends it.
+        let late = r#"
+            echo '@nix {"action":"start","fields":["/nix/store/h-shard-ni-a.drv"],"id":7,"type":105}' >&2
+            echo '@nix {"action":"result","fields":["last line"],"id":7,"type":101}' >&2
+            sleep 0.4
+            echo '@nix {"action":"stop","id":7}' >&2
+        "#;
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", late]);
+        let (wall, spans) = timed_builds(&mut cmd, "fake nix").unwrap();
+        assert_eq!(spans.len(), 1);
+        assert!(spans[0].seconds() < 0.2 && wall >= 0.35, "{spans:?} {wall}");
         // Plain output (the log format overridden) is an error, not zero builds.
         let mut plain = Command::new("sh");
         plain.args([
