@@ -90,6 +90,24 @@ fn box_id(j: usize) -> usize {
 /// then unreachable filler variants of more than a partition, so the allocation partition
 /// (never evacuated) is past the boxes.
 fn array_model(n: usize, partition: usize) -> Model {
+    let mut m = boxes_model(n);
+    for i in 0..=partition / Kind::Variant.size(0) {
+        m.objects.push(variant(n + 1 + i));
+    }
+    m
+}
+
+/// A garbage variant with identity `i`.
+fn variant(i: usize) -> MObj {
+    MObj {
+        kind: Kind::Variant,
+        fields: alloc::vec![MVal::Scalar(i)],
+        bytes: 0,
+    }
+}
+
+/// [`array_model`] without the filler: the array, its boxes and the garbage between them.
+fn boxes_model(n: usize) -> Model {
     let mut objects = alloc::vec![
         MObj {
             kind: Kind::Array,
@@ -102,11 +120,6 @@ fn array_model(n: usize, partition: usize) -> Model {
             bytes: 0,
         },
     ];
-    let variant = |i| MObj {
-        kind: Kind::Variant,
-        fields: alloc::vec![MVal::Scalar(i)],
-        bytes: 0,
-    };
     for i in 0..=n {
         objects.push(variant(i));
         if i < n {
@@ -116,9 +129,6 @@ fn array_model(n: usize, partition: usize) -> Model {
                 bytes: 0,
             });
         }
-    }
-    for i in 0..=partition / Kind::Variant.size(0) {
-        objects.push(variant(n + 1 + i));
     }
     Model {
         objects,
@@ -505,54 +515,10 @@ const SLICED_PARTITION: usize = 1_024;
 fn sliced_large_array(ctx: &Ctx) {
     let what = "sliced array";
     let n = SLICED_FIELDS;
-    // Objects: 0 the continuation table, 1 the array, then (garbage variant, box) pairs and a
-    // last garbage variant; box of field i: 3 + 2i.
-    let mut objects = alloc::vec![
-        MObj {
-            kind: Kind::Array,
-            fields: Vec::new(),
-            bytes: 0,
-        },
-        MObj {
-            kind: Kind::Array,
-            fields: (0..n).map(|i| MVal::Ref(3 + 2 * i)).collect(),
-            bytes: 0,
-        },
-    ];
-    for i in 0..=n {
-        objects.push(MObj {
-            kind: Kind::Variant,
-            fields: alloc::vec![MVal::Scalar(i)],
-            bytes: 0,
-        });
-        if i < n {
-            objects.push(MObj {
-                kind: Kind::MutBox,
-                fields: alloc::vec![MVal::Scalar(i)],
-                bytes: 0,
-            });
-        }
-    }
-    let mut m = Model {
-        objects,
-        roots: alloc::vec![MVal::Ref(model::CONT_TABLE), MVal::Ref(1)],
-    };
-    let mut gc = Incremental::new(IncrementalParams {
-        partition_words: SLICED_PARTITION,
-        increment_words: SLICED_BUDGET,
-        // No pacing: the budget stays small against the heap, so the array takes many slices.
-        pace: 0,
-        evacuate_below_percent: 50,
-        ..IncrementalParams::default()
-    });
-    let mut roots = model::build_heap(&m, &mut gc)
-        .unwrap_or_else(|e| ctx.fail(format_args!("{what}: building: {e}")));
-    let built = model::check(ctx, &m, &gc, &roots, false, &format!("{what}, built"));
-    let snap = model::snapshot(&gc, &built)
-        .unwrap_or_else(|| ctx.fail(format_args!("{what}: no snapshot")));
+    let mut m = boxes_model(n);
+    let (mut gc, mut roots, snap) = build(ctx, &m, (SLICED_BUDGET, SLICED_PARTITION), what);
     let arr = object::addr_of(roots[1]);
-    let field = |i: usize| arr + 2 + i; // element 0 is the identity
-                                        // Marking: run until the array is partly scanned, far from both ends.
+    // Marking: run until the array is partly scanned, far from both ends.
     let mut sliced_marking = 0;
     let mut inc = 0;
     while gc.phase() != Phase::Evacuate {
@@ -579,31 +545,35 @@ fn sliced_large_array(ctx: &Ctx) {
         let MVal::Ref(boxed) = m.objects[1].fields[unscanned] else {
             ctx.fail(format_args!("{what}: field {unscanned} is no pointer"))
         };
-        let boxed_at = object::addr_of(gc.words()[field(unscanned)]);
+        let boxed_at = object::addr_of(gc.words()[arr + field(unscanned)]);
         check!(
             ctx,
             !gc.is_marked(boxed_at),
             "{what}: box {boxed} behind the scan position {next} marked early"
         );
-        gc.write(arr, 2 + unscanned, object::scalar(7));
-        m.objects[1].fields[unscanned] = MVal::Scalar(7);
+        store(
+            &mut m,
+            &mut gc,
+            arr,
+            unscanned,
+            object::scalar(7),
+            MVal::Scalar(7),
+        );
         check!(
             ctx,
             gc.is_marked(boxed_at),
             "{what}: pointer overwritten in the unscanned part not shaded by the SATB barrier"
         );
         let scanned = next - 2 - 10;
-        let id = m.objects.len();
-        m.objects.push(MObj {
-            kind: Kind::MutBox,
-            fields: alloc::vec![MVal::Scalar(id)],
-            bytes: 0,
-        });
-        let mut addrs = alloc::vec![0; m.objects.len()];
-        model::build::alloc_objects(&m, &[id], &mut addrs, &mut gc)
-            .unwrap_or_else(|e| ctx.fail(format_args!("{what}: {e}")));
-        gc.write(arr, 2 + scanned, object::ptr(addrs[id]));
-        m.objects[1].fields[scanned] = MVal::Ref(id);
+        let (id, fresh) = fresh_box(ctx, &mut m, &mut gc, what);
+        store(
+            &mut m,
+            &mut gc,
+            arr,
+            scanned,
+            object::ptr(fresh),
+            MVal::Ref(id),
+        );
         model::check(ctx, &m, &gc, &roots, false, &format!("{what}, mid-mark"));
     }
     check!(
@@ -636,7 +606,7 @@ fn sliced_large_array(ctx: &Ctx) {
             continue;
         }
         let ahead = next - 2 + 10;
-        let raw = gc.words()[field(ahead)];
+        let raw = gc.words()[arr + field(ahead)];
         check!(
             ctx,
             object::is_forwarded(gc.words()[object::addr_of(raw)]),
@@ -654,13 +624,12 @@ fn sliced_large_array(ctx: &Ctx) {
         );
         // Store the loaded box, and a stale pointer to another, into fields not yet updated.
         let other = ahead + 5;
-        let stale = gc.words()[field(other + 1)];
-        gc.write(arr, 2 + other, stale);
-        m.objects[1].fields[other] = m.objects[1].fields[other + 1];
-        gc.write(arr, 2 + ahead + 1, loaded);
-        m.objects[1].fields[ahead + 1] = MVal::Ref(boxed);
+        let stale = gc.words()[arr + field(other + 1)];
+        let mv = m.objects[1].fields[other + 1];
+        store(&mut m, &mut gc, arr, other, stale, mv);
+        store(&mut m, &mut gc, arr, ahead + 1, loaded, MVal::Ref(boxed));
         for f in [other, ahead + 1] {
-            let w = gc.words()[field(f)];
+            let w = gc.words()[arr + field(f)];
             check!(
                 ctx,
                 !object::is_forwarded(gc.words()[object::addr_of(w)]),
@@ -668,7 +637,7 @@ fn sliced_large_array(ctx: &Ctx) {
             );
         }
         let behind = next - 2 - 10;
-        let w = gc.words()[field(behind)];
+        let w = gc.words()[arr + field(behind)];
         check!(
             ctx,
             !object::is_ptr(w) || !object::is_forwarded(gc.words()[object::addr_of(w)]),
