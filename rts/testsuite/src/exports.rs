@@ -1,6 +1,7 @@
 //! The registry of test modules and their wasm exports: the top layer of the crate.
 //!
-//! One list, in `test_modules!`, gives for each test module its export `test_<module>`, its
+//! One list, in `test_modules!`, gives for each test module its exports `test_<module>(seed)` and
+//! `scaled_<module>(seed, scale)` (the same run at depth `scale`; see `Ctx::scaled`), its
 //! family (for the coverage manifest; its own name unless `in <family>` says otherwise) and its
 //! sub-test table (`modules::<module>::TESTS` unless `= <table>` says otherwise). From it come
 //! [`MODULES`], one `#[no_mangle]` export per module (running its table through
@@ -67,8 +68,17 @@ macro_rules! test_modules {
             #[no_mangle]
             pub extern "C" fn $export(seed: u64) {
                 const MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
-                run_module(MODULE.name, seed, |ctx| MODULE.run(ctx))
+                run_module(MODULE.name, seed, 1, |ctx| MODULE.run(ctx))
             }
+
+            const _: () = {
+                #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed` at depth `scale`.")]
+                #[export_name = concat!("scaled_", stringify!($module))]
+                pub extern "C" fn scaled(seed: u64, scale: u32) {
+                    const MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
+                    run_module(MODULE.name, seed, scale, |ctx| MODULE.run(ctx))
+                }
+            };
         )*
 
         #[cfg(test)]
@@ -81,7 +91,11 @@ macro_rules! test_modules {
             $(
                 #[test]
                 fn $module() {
-                    manifest::run_checked(&module!($module, [$($family)?], [$($tests)?]), seed())
+                    manifest::run_checked(
+                        &module!($module, [$($family)?], [$($tests)?]),
+                        seed(),
+                        crate::harness::native_scale(),
+                    )
                 }
             )*
         }
