@@ -328,6 +328,7 @@ fn local_sweep(args: &Args) -> Result<(Swept, usize)> {
                 module: r.module.clone(),
                 export: r.export.clone(),
                 seed: r.seed,
+                scale: r.scale,
             },
             why: f.why(),
             tail,
@@ -410,8 +411,13 @@ impl NixCall {
         let items: Vec<String> = runs
             .iter()
             .map(|s| {
+                let depth = if s.scale == crate::matrix::DEFAULT_SCALE {
+                    String::new()
+                } else {
+                    format!(" scale = {};", s.scale)
+                };
                 format!(
-                    "(shard {{ variant = {}; module = {}; export = {}; seed = {};{extra} }})",
+                    "(shard {{ variant = {}; module = {}; export = {}; seed = {};{depth}{extra} }})",
                     nix_string(&s.variant),
                     nix_string(&s.module),
                     nix_string(&s.export),
