@@ -4,7 +4,7 @@
 # check: the standard library and the three variant builds, portable precompilation, the
 # freshness of the committed shard matrix, the CLI's tests and lints in Nix, the Nix lint, and
 # every shard; the reproducibility of shard outputs (`nix build --rebuild`) and a seed sweep through
-# Nix; the Hydra jobs; shards on a remote builder; the binary cache shared with a second store.
+# Nix; the Hydra jobs (a nightly one too); shards on a remote builder; the binary cache shared with a second store.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -81,6 +81,16 @@ nix build "${NIX_FLAGS[@]}" ".#hydraJobs.all-shards.$system" ".#hydraJobs.report
 ls "$report"/r-1/
 head -c 400 "$report"/r-1/summary.json
 echo
+
+step "depth: a nightly job (its shard at nix/suites.json's nightly_scale, seeded by the date)"
+nightly_shard=ni-crc32
+nix build "${NIX_FLAGS[@]}" ".#hydraJobs.nightly.$system.$nightly_shard" --out-link "$report/n"
+nightly_scale=$(jq '.rts.nightly_scale' nix/suites.json)
+jq -e --argjson scale "$nightly_scale" '.status == "pass" and .scale == $scale and .seed > 19700101' \
+  "$report/n/result.json" || {
+  echo "test.sh: the nightly $nightly_shard did not pass at scale $nightly_scale with a date seed" >&2
+  exit 1
+}
 
 step "remote builder: shards built on a second Nix store over ssh"
 bash tools/remote-builder.sh 6
