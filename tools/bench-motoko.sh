@@ -49,18 +49,10 @@ case ${1-} in
     ;;
   --check-readme)
     readme=${2:?--check-readme needs the README}
-    [ -f "$readme" ] || {
-      echo "bench-motoko: no file $readme" >&2
-      exit 2
-    }
     want=$(table "${3:-$out}") || exit 2
-    have=$(awk '/<!-- motoko-bench:end -->/ { on = 0 } on { print } /<!-- motoko-bench:begin -->/ { on = 1 }' "$readme")
-    if [ "$want" != "$have" ]; then
-      diff <(printf '%s\n' "$want") <(printf '%s\n' "$have") >&2 || true
-      echo "bench-motoko: $readme's Motoko comparison differs from \`tools/bench-motoko.sh --table\` (update it from that output)" >&2
-      exit 1
-    fi
-    exit 0
+    printf '%s\n' "$want" | rts_shards readme motoko-bench "$readme" --check \
+      --regenerate "tools/bench-motoko.sh --table | rts-shards readme motoko-bench README.md --update"
+    exit
     ;;
 esac
 while [ $# -gt 0 ]; do
@@ -92,7 +84,7 @@ for v in "${variants[@]}"; do installables+=(".#packages.$system.$v"); done
 nix build "${NIX_FLAGS[@]}" --no-link --max-jobs "$cores" "${installables[@]}" ".#packages.$system.rts-shards"
 # Nix 2.8's `nix build` has no --print-out-paths; `nix path-info` names the built output.
 out_of() { nix path-info "${NIX_FLAGS[@]}" "$1" 2>/dev/null; }
-rts_shards=$(out_of ".#packages.$system.rts-shards")/bin/rts-shards
+rts_shards_bin=$(out_of ".#packages.$system.rts-shards")/bin/rts-shards
 
 step "Motoko's way: main() of each variant, one process each, all at once"
 t0=$(now)
@@ -144,11 +136,11 @@ echo "  ${#shards[@]} shards: ${shard_wall}s wall" >&2
 # The shards' own times: `rts-shards report` reads each run's rts-shard-timing log line.
 mkdir "$scratch/outs"
 for i in "${!shards[@]}"; do ln -s "${outs[$i]}" "$scratch/outs/${shards[$i]}"; done
-"$rts_shards" report "$scratch/outs" --record-timings "$scratch/timings.json" >/dev/null
+"$rts_shards_bin" report "$scratch/outs" --record-timings "$scratch/timings.json" >/dev/null
 read -r work longest longest_name < <(awk -F'"' '/": \{$/ { n = $2 } /wall_seconds/ { split($0, a, ": "); w = a[2] + 0; t += w; if (w > m) { m = w; mn = n } }
   END { printf "%.1f %.1f %s\n", t, m, mn }' "$scratch/timings.json")
 # Named after the file the same times are kept in.
-plan=$("$rts_shards" plan --timings "$scratch/timings.json" --workers "$cores,8,32" | sed "s|$scratch/timings.json|$timings|")
+plan=$("$rts_shards_bin" plan --timings "$scratch/timings.json" --workers "$cores,8,32" | sed "s|$scratch/timings.json|$timings|")
 echo "$plan" >&2
 
 load_end=$(cut -d' ' -f1-3 /proc/loadavg)

@@ -9,6 +9,8 @@ export PATH="$WASMTIME_PREFIX/bin:$PATH"
 source "$ROOT/tools/nix-flags.sh"
 
 step() { printf '\n=== %s\n' "$*" >&2; }
+# The rts-shards CLI of this checkout (cargo builds it on first use).
+rts_shards() { cargo run --quiet --locked --manifest-path "$ROOT/tools/Cargo.toml" -- "$@"; }
 
 # Picks the nixpkgs, installs the stand-in's tools when it is the one, and sets NIX_FLAGS.
 prepare_nix() {

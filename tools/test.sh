@@ -66,7 +66,6 @@ for s in "${rebuild_shards[@]}"; do
   }
 done
 nix build "${NIX_FLAGS[@]}" --rebuild --out-link "$report/shard" "${rebuild_shards[@]/#/.#checks.$system.}"
-rts_shards() { cargo run --quiet --locked --manifest-path tools/Cargo.toml -- "$@"; }
 # The outputs hold no times; `rts-shards report` reads them from the rebuilds' logs.
 rts_shards report "$report" --json "$report/times.json"
 grep -q '"timed": 2,' "$report/times.json" || {
