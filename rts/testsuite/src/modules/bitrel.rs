@@ -424,6 +424,10 @@ fn word_boundaries(ctx: &Ctx) {
     boundaries_for::<u64>(ctx);
 }
 
+/// Random relations per word type in `random_ops` (see `random_for` for why 200); the 2,000
+/// operations of each are the length of one random history and are not scaled.
+const RANDOM_RELATIONS: usize = 200;
+
 /// Random relations (sizes up to 40 x 40, so the bits of a pair fall at every offset within a
 /// word) in `W` words, each through a random sequence of operations (queries, visit, assume,
 /// disprove, and now and then `init`) checked against the model as it goes: the touched pair
@@ -435,7 +439,7 @@ fn word_boundaries(ctx: &Ctx) {
 /// of the pair within a word (5 x 2 x 32 classes for a `u64`) over a thousand times per seed,
 /// and every shard run uses another seed.
 fn random_for<W: RelWord + From<u8> + PartialEq + core::fmt::Debug>(ctx: &Ctx, rng: &mut Rng) {
-    for r in 0..200 {
+    for r in 0..ctx.scaled(RANDOM_RELATIONS) {
         let (n1, n2) = (1 + rng.index(40), 1 + rng.index(40));
         let mut words = guarded::<W>(n1, n2, guard::<W>());
         let mut rel = BitRel::new(&mut words, n1, n2);

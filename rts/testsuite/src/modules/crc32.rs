@@ -93,9 +93,14 @@ fn check_values(ctx: &Ctx) {
     );
 }
 
+/// Random buffers in `reference`: 300 buffers of 0 to 1,999 bytes are about 300,000 bytes, so
+/// each of the 256 entries of the byte-at-a-time table is indexed over 1,000 times, at every
+/// position of short and long buffers alike.
+const REFERENCE_BUFFERS: usize = 300;
+
 fn reference(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..60_000 {
+    for i in 0..ctx.scaled(REFERENCE_BUFFERS) {
         let len = rng.index(2_000);
         let data = rng.bytes(len);
         check_eq!(
@@ -108,9 +113,14 @@ fn reference(ctx: &Ctx) {
     }
 }
 
+/// Random buffers in `split`: each is cut into about 7 random pieces (a random length of the
+/// rest each time), so 300 buffers give some 2,000 piece boundaries, pieces of 1 byte and of
+/// nearly the whole buffer included.
+const SPLIT_BUFFERS: usize = 300;
+
 fn split(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..60_000 {
+    for i in 0..ctx.scaled(SPLIT_BUFFERS) {
         let len = 1 + rng.index(1_000);
         let data = rng.bytes(len);
         let whole = crc32::checksum(&data);
@@ -125,9 +135,13 @@ fn split(ctx: &Ctx) {
     }
 }
 
+/// Random buffers in `single_bit_errors`, every bit of each flipped: 20 buffers of 1 to 200 bytes
+/// are some 16,000 flips, every bit position of the first 100 bytes flipped in about 10 buffers.
+const BIT_ERROR_BUFFERS: usize = 20;
+
 fn single_bit_errors(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for i in 0..4_000 {
+    for i in 0..ctx.scaled(BIT_ERROR_BUFFERS) {
         let len = 1 + rng.index(200);
         let mut data = rng.bytes(len);
         let good = crc32::checksum(&data);

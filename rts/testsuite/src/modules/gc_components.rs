@@ -46,9 +46,13 @@ const BOUNDED_PARTITIONS: usize = 12;
 /// allocation partition, which may be nearly empty, is paid for by one extra partition.
 const UNRECLAIMED_PER_PARTITION: usize = BOUNDED_PARTITION / 2;
 
+/// Random headers in `object_model`: 2,000 give each of the 7 kinds about 280 times, with
+/// auxiliary values over the whole 20 bits.
+const HEADERS: usize = 2_000;
+
 fn object_model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for _ in 0..6_000_000 {
+    for _ in 0..ctx.scaled(HEADERS) {
         let kind = KINDS[rng.index(KINDS.len())];
         let aux = rng.index(1 << 20);
         let h = object::header(kind, aux);
@@ -114,13 +118,17 @@ fn object_model(ctx: &Ctx) {
     );
 }
 
+/// Random steps of `bitmap` on 3,000 bits: 60,000 steps touch each bit about 20 times (each of
+/// the 3 operations on it several times), and the `next_set` searches span every word boundary.
+const BITMAP_STEPS: usize = 60_000;
+
 fn bitmap(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
     let n = 3_000;
     let mut bm = MarkBitmap::new();
     bm.ensure(n);
     let mut model = alloc::vec![false; n];
-    for step in 0..30_000_000 {
+    for step in 0..ctx.scaled(BITMAP_STEPS) {
         let a = rng.index(n);
         match rng.below(4) {
             0 | 1 => check_eq!(
@@ -156,8 +164,10 @@ fn bitmap(ctx: &Ctx) {
     check!(ctx, bm.is_clear(), "bitmap not clear after clear_all");
 }
 
-/// Depth of the comb in `mark_stack`.
-pub const COMB: usize = 150_000;
+/// Depth of the comb in `mark_stack` (not scaled: the depth is the point). Marking a comb keeps
+/// every leaf on the stack until the spine ends, so a comb 1,000 deep needs a stack of 1,000
+/// entries: the first stack (64 entries) overflows and doubles 4 times, to 1,024.
+pub const COMB: usize = 1_000;
 
 fn mark_stack(ctx: &Ctx) {
     let mut st = MarkStack::new();
@@ -210,11 +220,15 @@ fn mark_stack(ctx: &Ctx) {
     );
 }
 
+/// Random inserts of `remembered_set` into 500 slots: 5,000 insert each slot about 10 times, so
+/// (all but about one in 20,000 slots) both a first insert and repeated ones of every slot.
+const REMEMBERED_INSERTS: usize = 5_000;
+
 fn remembered_set(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
     let mut rs = RememberedSet::new();
     let mut model: Vec<usize> = Vec::new();
-    for _ in 0..3_000_000 {
+    for _ in 0..ctx.scaled(REMEMBERED_INSERTS) {
         let s = rng.index(500);
         check_eq!(ctx, rs.insert(s), !model.contains(&s), "insert({s})");
         if !model.contains(&s) {

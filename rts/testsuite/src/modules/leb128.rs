@@ -99,10 +99,15 @@ fn known_vectors(ctx: &Ctx) {
     );
 }
 
+/// Random values in `roundtrip`: widths 0 to 64 are drawn uniformly, so 20,000 values give each
+/// width about 300 times and each of the 10 encoded lengths (1 to 10 bytes) at least 300 times
+/// (10 bytes: width 64 only), signed and unsigned.
+const ROUNDTRIP_VALUES: usize = 20_000;
+
 fn roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
     let mut buf = Vec::new();
-    for i in 0..4_800_000 {
+    for i in 0..ctx.scaled(ROUNDTRIP_VALUES) {
         let u = rng.u64_any_width();
         buf.clear();
         let n = leb128::write_u64(&mut buf, u);
@@ -197,9 +202,14 @@ fn encoding_like(rng: &mut Rng) -> Vec<u8> {
     v
 }
 
+/// Random inputs in `reference_decoder`: 12 lengths times 9 last-byte classes are 108 shapes, so
+/// 30,000 inputs give each shape about 280 times, and the truncated (10%) and all-0x80/0xff
+/// (20%) variants of each shape dozens of times.
+const DECODER_INPUTS: usize = 30_000;
+
 fn reference_decoder(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..7_200_000 {
+    for i in 0..ctx.scaled(DECODER_INPUTS) {
         let input = encoding_like(&mut rng);
         let want_u = reference(&input, false).map(|(v, n)| (v as u64, n));
         check_eq!(
@@ -218,9 +228,13 @@ fn reference_decoder(ctx: &Ctx) {
     }
 }
 
+/// Random values in `truncation`, every proper prefix of each tried: 2,000 values give each of the
+/// 65 widths about 30 times, so every cut of every encoded length is tried dozens of times.
+const TRUNCATED_VALUES: usize = 2_000;
+
 fn truncation(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for _ in 0..480_000 {
+    for _ in 0..ctx.scaled(TRUNCATED_VALUES) {
         let u = rng.u64_any_width();
         let enc = encode_u(u);
         for cut in 0..enc.len() {
@@ -299,9 +313,14 @@ fn overflow(ctx: &Ctx) {
     }
 }
 
+/// Random value pairs in `reader`'s one stream: 2,000 pairs are 4,000 values, each width about
+/// 60 times, so the reader steps over every encoded length, signed and unsigned, dozens of times
+/// at ever-changing offsets in the stream.
+const READER_PAIRS: usize = 2_000;
+
 fn reader(ctx: &Ctx) {
     let mut rng = ctx.rng(&[4]);
-    let values: Vec<(u64, i64)> = (0..120_000)
+    let values: Vec<(u64, i64)> = (0..ctx.scaled(READER_PAIRS))
         .map(|_| (rng.u64_any_width(), rng.u64_any_width() as i64))
         .collect();
     let mut buf = Vec::new();

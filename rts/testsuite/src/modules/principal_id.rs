@@ -106,9 +106,13 @@ fn known(ctx: &Ctx) {
     }
 }
 
+/// Random byte strings in `roundtrip`: 20,000 give each length 0 to 29 about 670 times, so each
+/// length's textual form (its groups of five and the last, shorter group) hundreds of times.
+const ROUNDTRIP_IDS: usize = 20_000;
+
 fn roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..1_200_000 {
+    for i in 0..ctx.scaled(ROUNDTRIP_IDS) {
         let len = rng.index(MAX_LEN + 1);
         let bytes = rng.bytes(len);
         let text = principal_id::to_text(&bytes);
@@ -141,9 +145,13 @@ fn base32_slow(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Random byte strings in `base32_reference`: 3,000 give each length 0 to 39 about 75 times, so
+/// each of the 5 remainders of the length mod 5 (the padding cases of base32) some 600 times.
+const BASE32_INPUTS: usize = 3_000;
+
 fn base32_reference(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..180_000 {
+    for i in 0..ctx.scaled(BASE32_INPUTS) {
         let n = rng.index(40);
         let bytes = rng.bytes(n);
         let enc = principal_id::base32_encode(&bytes);
@@ -214,10 +222,14 @@ fn rejects(ctx: &Ctx) {
     );
 }
 
+/// Random ids in `mutations`, each mutated at every position: 1,500 ids give each length 0 to 29
+/// about 50 times, every character position of each length's text changed dozens of times.
+const MUTATED_IDS: usize = 1_500;
+
 fn mutations(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567-A1";
-    for i in 0..90_000 {
+    for i in 0..ctx.scaled(MUTATED_IDS) {
         let n = rng.index(MAX_LEN + 1);
         let bytes = rng.bytes(n);
         let text = principal_id::to_text(&bytes);
