@@ -58,11 +58,11 @@ pub struct Args {
     /// Suggest modules to split so each worker count could reach this efficiency (0 < E <= 1)
     #[arg(long, value_name = "E", value_parser = parse_efficiency)]
     pub target_efficiency: Option<f64>,
-    /// The same shards timed deeper: K=FILE, recorded by `rts-shards run --scale K
-    /// --record-timings FILE`. With --scale or --sequential-seconds, each shard's time at depth N
-    /// is the line through its two recordings, t(N) = t(1) + (t(K) - t(1)) (N - 1) / (K - 1)
-    #[arg(long, value_name = "K=FILE", value_parser = parse_deeper)]
-    pub deeper: Option<(u32, PathBuf)>,
+    /// The same shards timed deeper, recorded by `rts-shards run --scale K --record-timings
+    /// FILE` (the file holds K). With --scale or --sequential-seconds, each shard's time at depth
+    /// N is the line through its two recordings, t(N) = t(1) + (t(K) - t(1)) (N - 1) / (K - 1)
+    #[arg(long, value_name = "FILE")]
+    pub deeper: Option<PathBuf>,
     /// Plan the suite at this depth (needs --deeper)
     #[arg(long, value_name = "N", requires = "deeper", conflicts_with = "sequential_seconds",
           value_parser = clap::value_parser!(u32).range(1..))]
@@ -71,18 +71,6 @@ pub struct Args {
     /// in one process, e.g. 7200 for a two-hour suite (needs --deeper)
     #[arg(long, value_name = "SECS", requires = "deeper", value_parser = crate::cli::parse_seconds)]
     pub sequential_seconds: Option<f64>,
-}
-
-fn parse_deeper(s: &str) -> Result<(u32, PathBuf), String> {
-    let (k, file) = s
-        .split_once('=')
-        .ok_or_else(|| format!("expected K=FILE, got {s:?}"))?;
-    match k.parse::<u32>() {
-        Ok(k) if k >= 2 && !file.is_empty() => Ok((k, PathBuf::from(file))),
-        _ => Err(format!(
-            "expected K=FILE with a depth K of at least 2, got {s:?}"
-        )),
-    }
 }
 
 /// Each shard's time as a line in the depth: through (1, t1) and (k, tk), never falling (work
@@ -411,9 +399,18 @@ pub fn command(args: Args) -> Result<ExitCode> {
     if !t.machine.is_empty() {
         println!("timings from {} ({})", path.display(), t.machine);
     }
-    if let Some((k, deep_path)) = &args.deeper {
+    if let Some(deep_path) = &args.deeper {
         let deep = timings::load(deep_path)?;
-        let depths = Depths::fit(&seconds(&t), &seconds(&deep), *k)
+        let k = deep.scale;
+        if t.scale != 1 || k < 2 {
+            bail!(
+                "--deeper: {} holds depth {} and {} depth {k}: the planner needs depth 1 and a deeper one",
+                path.display(),
+                t.scale,
+                deep_path.display()
+            );
+        }
+        let depths = Depths::fit(&seconds(&t), &seconds(&deep), k)
             .with_context(|| format!("{} and {}", path.display(), deep_path.display()))?;
         let n = match (args.scale, args.sequential_seconds) {
             (Some(n), _) => Some(n),
@@ -467,11 +464,6 @@ mod tests {
         assert!(flat.depth_for(10.0).is_err());
         let e = Depths::fit(&m(&[("ni-a", 1.0)]), &m(&[("ni-b", 1.0)]), 2).unwrap_err();
         assert!(e.to_string().contains("same shards"), "{e}");
-        assert!(parse_deeper("1=f").is_err() && parse_deeper("x").is_err());
-        assert_eq!(
-            parse_deeper("4=t.json").unwrap(),
-            (4, PathBuf::from("t.json"))
-        );
     }
 
     fn close(a: f64, b: f64) -> bool {

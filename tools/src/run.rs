@@ -11,7 +11,7 @@ use crate::result::{Record, ShardResult, Status, Times};
 use crate::runner::{Caps, Runner, ShardSpec};
 use crate::summary::{self, Counts, Finished};
 use crate::tempdir::TempDir;
-use crate::timings::{self, Timing, Timings};
+use crate::timings::{self, Timings};
 use crate::variants::{self, Built, Variants};
 use crate::{cli, junit, process, suites, wasm, wasmtime};
 use anyhow::{Context, Result, bail};
@@ -189,6 +189,17 @@ pub fn command(args: Args) -> Result<ExitCode> {
         Some(p) => Some(timings::load_if_exists(p)?),
         None => None,
     };
+    if let (Some(p), Some(Some(t))) = (&args.record_timings, &recorded) {
+        if t.scale != args.shards.scale {
+            bail!(
+                "--record-timings {}: the file holds depth {}, this run is at depth {}: record \
+                 each depth in a file of its own",
+                p.display(),
+                t.scale,
+                args.shards.scale
+            );
+        }
+    }
     let config = config(
         &args.shards,
         args.seed,
@@ -611,19 +622,11 @@ fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timi
     }
     let mut passed = 0;
     if let (Some(p), Some(existing)) = (&args.record_timings, recorded) {
-        let measured: Vec<(String, Timing)> = results
-            .iter()
-            .filter(|r| r.result.status == Status::Pass)
-            .filter_map(|r| Some((r.result.name.clone(), Timing::of(&r.times?))))
-            .collect();
-        passed = measured.len();
-        let t = timings::merge(
-            existing,
-            timings::machine_description(),
-            cli::this_command(),
-            measured,
-        );
-        outputs.push((p, crate::atomic::to_pretty_json(&t).map(String::into_bytes)));
+        let merged = timings::merge_records(existing, &results).and_then(|(t, n)| {
+            passed = n;
+            crate::atomic::to_pretty_json(&t).map(String::into_bytes)
+        });
+        outputs.push((p, merged));
     }
     if cli::write_outputs(outputs) {
         if let Some(p) = &args.record_timings {

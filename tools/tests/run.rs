@@ -284,6 +284,27 @@ fn run_scale_invokes_the_scaled_twin_and_records_the_depth() {
         stderr(&o)
     );
     assert_code(&run(&f, &w, &["--filter", "ni-seed", "--scale", "0"]), 2);
+    // Timings keep their depth, and depths do not mix in one file (refused before running).
+    let rec = |scale: &str| {
+        let args = [
+            "--filter",
+            "ni-seed",
+            "--seed",
+            "42",
+            "--scale",
+            scale,
+            "--record-timings",
+            "t.json",
+        ];
+        run(&f, &w, &args)
+    };
+    assert_code(&rec("3"), 0);
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("t.json")).unwrap()).unwrap();
+    assert_eq!(t["scale"], 3);
+    let o = rec("1");
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("holds depth 3"), "{}", stderr(&o));
 }
 
 #[test]
