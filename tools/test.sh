@@ -27,8 +27,10 @@ step "rts: fmt, clippy, native tests (stop-the-world and incremental collectors)
   cargo test --locked -p rts-testsuite --features incremental
 )
 
-step "README: the Motoko comparison is the one nix/motoko/bench.json holds"
+step "README: the blocks generated from data (Motoko comparison, depth plan) match their data"
 bash tools/bench-motoko.sh --check-readme README.md
+depth_plan_block | rts_shards readme depth-plan README.md --check \
+  --regenerate "source tools/common.sh; depth_plan_block | rts_shards readme depth-plan README.md --update"
 
 step "CI configuration: actionlint on the workflow, the Hydra spec, the flake attributes they name"
 bash tools/check-ci-config.sh
