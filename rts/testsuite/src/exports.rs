@@ -35,6 +35,13 @@ pub const fn is_export_name(export: &str, module: &str) -> bool {
     true
 }
 
+/// The body of every export: one copy, so that the two exports of a module (and the modules'
+/// tables) are not inlined into each.
+#[inline(never)]
+fn run_export(module: &'static Module, seed: u64, scale: u32) {
+    run_module(module.name, seed, scale, |ctx| module.run(ctx))
+}
+
 /// The [`Module`] value of one registry line.
 macro_rules! module {
     ($module:ident, [$($family:ident)?], [$($tests:expr)?]) => {
@@ -67,16 +74,16 @@ macro_rules! test_modules {
             #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed`; traps on failure.")]
             #[no_mangle]
             pub extern "C" fn $export(seed: u64) {
-                const MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
-                run_module(MODULE.name, seed, 1, |ctx| MODULE.run(ctx))
+                static MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
+                run_export(&MODULE, seed, 1)
             }
 
             const _: () = {
                 #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed` at depth `scale`.")]
                 #[export_name = concat!("scaled_", stringify!($module))]
                 pub extern "C" fn scaled(seed: u64, scale: u32) {
-                    const MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
-                    run_module(MODULE.name, seed, scale, |ctx| MODULE.run(ctx))
+                    static MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
+                    run_export(&MODULE, seed, scale)
                 }
             };
         )*
