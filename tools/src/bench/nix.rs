@@ -42,26 +42,46 @@ impl BuildSpan {
     }
 }
 
-/// A build activity event of `--log-format internal-json`: `Some((id, Some(drv)))` for the
-/// start of a build, `Some((id, None))` for any stop, `None` for anything else.
-pub fn build_event(line: &str) -> Option<(u64, Option<String>)> {
-    let v: serde_json::Value = serde_json::from_str(line.strip_prefix("@nix ")?).ok()?;
-    let id = v.get("id")?.as_u64()?;
-    match v.get("action")?.as_str()? {
-        "start" if v.get("type")?.as_u64()? == 105 => {
-            let drv = v.get("fields")?.get(0)?.as_str()?;
-            Some((id, Some(drv.to_string())))
-        }
-        "stop" => Some((id, None)),
-        _ => None,
-    }
+/// One line of Nix's stderr under `--log-format internal-json`, parsed once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NixLine {
+    /// A build activity starts (`start`, type 105, `actBuild`): its id and derivation.
+    BuildStart(u64, String),
+    /// An activity (of any type) stops.
+    Stop(u64),
+    /// A build log line (`result` type 101): its activity (if named) and text.
+    Log(Option<u64>, String),
+    /// A message (`msg`), or a line that is not internal-json at all.
+    Message(String),
+    /// Any other internal-json line (or a malformed one).
+    Other,
 }
 
-/// The activity id of an internal-json build log line (`result` type 101).
-pub fn log_line_id(line: &str) -> Option<u64> {
-    let v: serde_json::Value = serde_json::from_str(line.strip_prefix("@nix ")?).ok()?;
-    (v.get("action")?.as_str()? == "result" && v.get("type")?.as_u64()? == 101)
-        .then(|| v.get("id")?.as_u64())?
+/// Parses one line of Nix's stderr (see [`NixLine`]).
+pub fn parse_line(line: &str) -> NixLine {
+    let Some(json) = line.strip_prefix("@nix ") else {
+        return NixLine::Message(line.to_string());
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return NixLine::Other;
+    };
+    let id = v.get("id").and_then(|i| i.as_u64());
+    let ty = v.get("type").and_then(|t| t.as_u64());
+    let field0 = || v.get("fields")?.get(0)?.as_str().map(str::to_string);
+    match (v.get("action").and_then(|a| a.as_str()), id, ty) {
+        (Some("start"), Some(id), Some(105)) => {
+            field0().map_or(NixLine::Other, |drv| NixLine::BuildStart(id, drv))
+        }
+        (Some("stop"), Some(id), _) => NixLine::Stop(id),
+        (Some("result"), _, Some(101)) => {
+            field0().map_or(NixLine::Other, |text| NixLine::Log(id, text))
+        }
+        (Some("msg"), _, _) => v
+            .get("msg")
+            .and_then(|m| m.as_str())
+            .map_or(NixLine::Other, |m| NixLine::Message(m.to_string())),
+        _ => NixLine::Other,
+    }
 }
 
 /// Pairs stamped build events into spans (sorted by start). A build ends at its stop or at its
@@ -144,19 +164,27 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
         let line = line.unwrap_or_default();
         let t = start.elapsed().as_secs_f64();
         json_lines += usize::from(line.starts_with("@nix "));
-        if let Some((id, drv)) = build_event(&line) {
-            events.push((t, id, drv));
-        } else {
-            if let Some(id) = log_line_id(&line) {
-                last_log.insert(id, t);
-            }
-            let Some(msg) = internal_json_message(&line) else {
+        let msg = match parse_line(&line) {
+            NixLine::BuildStart(id, drv) => {
+                events.push((t, id, Some(drv)));
                 continue;
-            };
-            messages.push(msg);
-            if messages.len() > 200 {
-                messages.drain(..100);
             }
+            NixLine::Stop(id) => {
+                events.push((t, id, None));
+                continue;
+            }
+            NixLine::Log(id, text) => {
+                if let Some(id) = id {
+                    last_log.insert(id, t);
+                }
+                text
+            }
+            NixLine::Message(text) => text,
+            NixLine::Other => continue,
+        };
+        messages.push(msg);
+        if messages.len() > 200 {
+            messages.drain(..100);
         }
     }
     let status = child
@@ -179,22 +207,6 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
         );
     }
     Ok((wall, build_spans(&events, &last_log, wall)))
-}
-
-/// The text of an internal-json `msg` line or a build log line (`result` type 101), or a line
-/// that is not internal-json at all.
-fn internal_json_message(line: &str) -> Option<String> {
-    let Some(json) = line.strip_prefix("@nix ") else {
-        return Some(line.to_string());
-    };
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    match v.get("action")?.as_str()? {
-        "msg" => v.get("msg")?.as_str().map(str::to_string),
-        "result" if v.get("type")?.as_u64()? == 101 => {
-            v.get("fields")?.get(0)?.as_str().map(str::to_string)
-        }
-        _ => None,
-    }
 }
 
 pub fn progress(msg: &str) {
@@ -513,20 +525,23 @@ pub(super) mod tests {
     fn build_events_of_internal_json() {
         let start = r#"@nix {"action":"start","fields":["/nix/store/3123-shard-inc-crc32.drv","",1,1],"id":12,"level":3,"text":"building","type":105}"#;
         assert_eq!(
-            build_event(start),
-            Some((12, Some("/nix/store/3123-shard-inc-crc32.drv".to_string())))
+            parse_line(start),
+            NixLine::BuildStart(12, "/nix/store/3123-shard-inc-crc32.drv".to_string())
         );
         assert_eq!(
-            build_event(r#"@nix {"action":"stop","id":12}"#),
-            Some((12, None))
+            parse_line(r#"@nix {"action":"stop","id":12}"#),
+            NixLine::Stop(12)
         );
-        // Other activities and lines are not build events.
+        // Other activities and malformed lines are neither builds nor messages.
         assert_eq!(
-            build_event(r#"@nix {"action":"start","id":9,"level":0,"text":"","type":104}"#),
-            None
+            parse_line(r#"@nix {"action":"start","id":9,"level":0,"text":"","type":104}"#),
+            NixLine::Other
         );
-        assert_eq!(build_event("plain text"), None);
-        assert_eq!(build_event("@nix {bad"), None);
+        assert_eq!(parse_line("@nix {bad"), NixLine::Other);
+        assert_eq!(
+            parse_line(r#"@nix {"action":"result","fields":["line"],"id":7,"type":101}"#),
+            NixLine::Log(Some(7), "line".to_string())
+        );
         let events = vec![
             (
                 0.5,
@@ -548,10 +563,10 @@ pub(super) mod tests {
         // Never stopped: ends with the command.
         assert_eq!((spans[2].start, spans[2].stop), (3.5, 4.0));
         assert_eq!(
-            internal_json_message(r#"@nix {"action":"msg","level":0,"msg":"error: x"}"#),
-            Some("error: x".to_string())
+            parse_line(r#"@nix {"action":"msg","level":0,"msg":"error: x"}"#),
+            NixLine::Message("error: x".to_string())
         );
-        assert_eq!(internal_json_message("raw"), Some("raw".to_string()));
+        assert_eq!(parse_line("raw"), NixLine::Message("raw".to_string()));
     }
 
     #[test]
