@@ -110,24 +110,22 @@
     modules = builtins.mapAttrs (_: b: b.cwasm) allBuilds;
     suiteOf = builtins.foldl' (acc: suite: acc // builtins.mapAttrs (_: _: suite) suites.${suite}.variants) {} (builtins.attrNames suites);
   };
-  shardsOf = m:
+  # The shards of a matrix, each with the matrix's seed unless `over` says otherwise.
+  shardsWith = over: m:
     builtins.listToAttrs (map (s: {
         inherit (s) name;
-        value = mkShard {inherit (s) variant module seed;};
+        value = mkShard ({inherit (s) variant module seed;} // over);
       })
       m.shards);
+  shardsOf = shardsWith {};
   # The rts suite deeper: every shard at the suite's nightly scale (nix/suites.json), seeded
   # with the source's date (e.g. 20261130). New derivations; the default checks stay cached.
-  nightlySeed = builtins.fromJSON (builtins.substring 0 8 lastModifiedDate);
-  nightlyShards = builtins.listToAttrs (map (s: {
-      inherit (s) name;
-      value = mkShard {
-        inherit (s) variant module;
-        seed = nightlySeed;
-        scale = suites.rts.nightlyScale;
-      };
-    })
-    matrix.shards);
+  nightlyShards =
+    shardsWith {
+      seed = builtins.fromJSON (builtins.substring 0 8 lastModifiedDate);
+      scale = suites.rts.nightlyScale;
+    }
+    matrix;
   rtsShardChecks = shardsOf matrix;
   motokoShards = shardsOf motokoMatrix;
   shards = rtsShardChecks // motokoShards;
