@@ -23,7 +23,7 @@ pub(crate) fn default_scale() -> u32 {
     DEFAULT_SCALE
 }
 
-fn is_default_scale(scale: &u32) -> bool {
+pub(crate) fn is_default_scale(scale: &u32) -> bool {
     *scale == DEFAULT_SCALE
 }
 

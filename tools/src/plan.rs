@@ -402,7 +402,7 @@ pub fn command(args: Args) -> Result<ExitCode> {
     if let Some(deep_path) = &args.deeper {
         let deep = timings::load(deep_path)?;
         let k = deep.scale;
-        if t.scale != 1 || k < 2 {
+        if t.scale != crate::matrix::DEFAULT_SCALE || k < 2 {
             bail!(
                 "--deeper: {} holds depth {} and {} depth {k}: the planner needs depth 1 and a deeper one",
                 path.display(),

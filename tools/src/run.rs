@@ -190,15 +190,8 @@ pub fn command(args: Args) -> Result<ExitCode> {
         None => None,
     };
     if let (Some(p), Some(Some(t))) = (&args.record_timings, &recorded) {
-        if t.scale != args.shards.scale {
-            bail!(
-                "--record-timings {}: the file holds depth {}, this run is at depth {}: record \
-                 each depth in a file of its own",
-                p.display(),
-                t.scale,
-                args.shards.scale
-            );
-        }
+        t.check_depth(args.shards.scale)
+            .with_context(|| format!("--record-timings {}", p.display()))?;
     }
     let config = config(
         &args.shards,

@@ -7,7 +7,7 @@
 //! {"wall_seconds": f, "peak_memory_kib": n}}}` with shards in a sorted map, so the committed
 //! file is stable; `scale`, the depth the shards ran at, is left out at depth 1.
 
-use crate::matrix::{DEFAULT_SCALE, default_scale};
+use crate::matrix::{DEFAULT_SCALE, default_scale, is_default_scale};
 use crate::result::{Record, Status};
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -39,13 +39,9 @@ pub struct Timings {
     /// The command that recorded them.
     pub command: String,
     /// The depth every shard ran at (`run --scale`).
-    #[serde(default = "default_scale", skip_serializing_if = "is_depth_one")]
+    #[serde(default = "default_scale", skip_serializing_if = "is_default_scale")]
     pub scale: u32,
     pub shards: BTreeMap<String, Timing>,
-}
-
-fn is_depth_one(scale: &u32) -> bool {
-    *scale == DEFAULT_SCALE
 }
 
 impl Default for Timings {
@@ -60,6 +56,18 @@ impl Default for Timings {
 }
 
 impl Timings {
+    /// Fails unless these timings are at depth `scale`: times of different depths do not mix.
+    pub fn check_depth(&self, scale: u32) -> Result<()> {
+        if self.scale != scale {
+            bail!(
+                "the timings file holds depth {} and these shards run at depth {scale}: record \
+                 each depth in a file of its own",
+                self.scale
+            );
+        }
+        Ok(())
+    }
+
     /// Expected wall time of a shard, if recorded.
     pub fn expected(&self, name: &str) -> Option<f64> {
         self.shards.get(name).map(|t| t.wall_seconds)
@@ -131,14 +139,8 @@ pub fn merge_records(existing: Option<Timings>, records: &[Record]) -> Result<(T
             r.result.scale
         );
     }
-    if let Some(e) = existing
-        .as_ref()
-        .filter(|e| !passed.is_empty() && e.scale != scale)
-    {
-        bail!(
-            "the timings file holds depth {} and these shards ran at depth {scale}: record each depth in a file of its own",
-            e.scale
-        );
+    if let Some(e) = existing.as_ref().filter(|_| !passed.is_empty()) {
+        e.check_depth(scale)?;
     }
     let measured: Vec<(String, Timing)> = passed
         .iter()
