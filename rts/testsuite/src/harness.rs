@@ -133,6 +133,11 @@ impl Ctx {
         n.saturating_mul(self.scale as usize)
     }
 
+    /// [`Ctx::scaled`] for counts of things numbered by `u64` (random stream labels, seeds).
+    pub fn scaled_u64(&self, n: u64) -> u64 {
+        n.saturating_mul(u64::from(self.scale))
+    }
+
     /// Fails the test with a message naming variant, module, seed and sub-test.
     #[cold]
     #[track_caller]

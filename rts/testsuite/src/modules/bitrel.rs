@@ -133,11 +133,12 @@ fn check_guards<W: RelWord + From<u8> + PartialEq + core::fmt::Debug>(
 /// alone), a full check against the model, then assume every pair related again.
 ///
 /// Why 24: a pair's two bits then start at every even offset of a 32- and a 64-bit word
-/// thousands of times over (`4 * n1 * n2` bits in all, up to 36 words of 64 bits), relations end exactly on and just past
-/// word boundaries of both sizes (for instance 8 pairs fill a `u32`, 16 a `u64`), every table
-/// size is both the smaller and the larger one (a swapped `n1`/`n2` in the index arithmetic
-/// shows only when they differ), and sizes 0 and 1 are included. Larger tables add no new
-/// position of a pair relative to a word (48 x 48 took 16 times as long for nothing new).
+/// thousands of times over (`4 * n1 * n2` bits in all, up to 36 words of 64 bits), relations
+/// end exactly on and just past word boundaries of both sizes (for instance 8 pairs fill a
+/// `u32`, 16 a `u64`), every table size is both the smaller and the larger one (a swapped
+/// `n1`/`n2` in the index arithmetic shows only when they differ), and sizes 0 and 1 are
+/// included. Larger tables add no new position of a pair relative to a word (48 x 48 took 16
+/// times as long for nothing new).
 fn exhaustive_for<W: RelWord + From<u8> + PartialEq + core::fmt::Debug>(ctx: &Ctx) {
     const MAX: usize = 24;
     for n1 in 0..=MAX {

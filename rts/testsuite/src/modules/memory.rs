@@ -22,12 +22,12 @@ fn pattern(alloc_no: usize, i: usize) -> Word {
 
 /// Heaps in `allocations_survive_growth`, each grown by 3,000 allocations (2% of them up to 3
 /// pages, the rest under 64 words), which takes a heap to about 100 pages through 7 doublings of
-/// its memory, each copying everything allocated so far: 3 heaps see those growths at different moments and
-/// sizes of the allocation that triggers them.
+/// its memory, each copying everything allocated so far: 3 heaps see those growths at different
+/// moments and sizes of the allocation that triggers them.
 pub const GROWTH_HEAPS: u64 = 3;
 
 fn allocations_survive_growth(ctx: &Ctx) {
-    for h in 0..ctx.scaled(GROWTH_HEAPS as usize) as u64 {
+    for h in 0..ctx.scaled_u64(GROWTH_HEAPS) {
         survive_growth(ctx, h);
     }
 }

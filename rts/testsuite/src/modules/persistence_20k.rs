@@ -35,16 +35,13 @@ pub const SEED: u64 = 4711;
 pub const OBJECTS: usize = 20_000;
 
 /// Upgrade cycles after the first save and load (the graph's size is the regression case and is
-/// not scaled; the cycles are random work and are): 6 cycles run each of the 3 collectors twice,
-/// each time on the graph as the previous cycle (under another collector) left it after its
-/// rounds and mutation, and upgrade from each collector's moved heap twice.
-#[cfg(not(feature = "incremental"))]
-pub const UPGRADE_CYCLES: usize = 6;
-/// Upgrade cycles after the first save and load (see the stop-the-world value): the incremental
-/// collector's paced, sliced increments can hide a lost root for a while (the planted
-/// untraced-root fault first fails in cycle 3 of this fixed graph, see `crate::shrink`'s
-/// `shrinks_an_upgrade_cycle_of_the_20k_graph`), so 6 cycles, with room past that one.
-#[cfg(feature = "incremental")]
+/// not scaled; the cycles are random work and are). 6 cycles: in the stop-the-world build they
+/// run each of the 3 collectors twice, each time on the graph as the previous cycle (under
+/// another collector) left it after its rounds and mutation, and upgrade from each collector's
+/// moved heap twice; under the incremental collector, whose paced, sliced increments can hide a
+/// lost root for a while (the planted untraced-root fault first fails in cycle 3 of this fixed
+/// graph, see `crate::shrink`'s `shrinks_an_upgrade_cycle_of_the_20k_graph`), they leave room
+/// past that one.
 pub const UPGRADE_CYCLES: usize = 6;
 
 /// Collection rounds (each followed by mutation) between two upgrades.

@@ -205,7 +205,7 @@ fn try_load(ctx: &Ctx, bytes: &[u8], what: &str) -> Result<(BumpHeap, Vec<Word>)
 const DAMAGED_STREAMS: u64 = 4;
 
 fn bit_flips(ctx: &Ctx) {
-    for seed in 0..ctx.scaled(DAMAGED_STREAMS as usize) as u64 {
+    for seed in 0..ctx.scaled_u64(DAMAGED_STREAMS) {
         let s = small_stream(ctx, seed);
         check!(
             ctx,
@@ -228,7 +228,7 @@ fn bit_flips(ctx: &Ctx) {
 }
 
 fn truncations(ctx: &Ctx) {
-    for seed in 0..ctx.scaled(DAMAGED_STREAMS as usize) as u64 {
+    for seed in 0..ctx.scaled_u64(DAMAGED_STREAMS) {
         let s = small_stream(ctx, seed);
         for cut in 0..s.len() {
             let got = try_load(ctx, &s[..cut], "truncated").map(|_| ());

@@ -124,7 +124,7 @@ fn corner_cases(ctx: &Ctx) {
 
 fn from_collector(ctx: &Ctx) {
     // A heap after collections and mutation: objects moved, garbage left, forwarding resolved.
-    for k in 0..ctx.scaled(COLLECTOR_HEAPS as usize) as u64 {
+    for k in 0..ctx.scaled_u64(COLLECTOR_HEAPS) {
         let mut rng = ctx.rng(&[3, k]);
         let n = 300 + rng.index(5_000);
         let p = params(&mut rng, n);

@@ -119,14 +119,14 @@ fn concat_model(ctx: &Ctx) {
 
 fn deep_ropes(ctx: &Ctx) {
     // Appending one piece at a time makes the deepest ropes; depth must stay bounded.
-    for rope in 0..ctx.scaled(DEEP_ROPES as usize) as u64 {
+    for rope in 0..ctx.scaled_u64(DEEP_ROPES) {
         deep_rope(ctx, rope);
     }
 }
 
 /// Ropes grown in `deep_ropes`, 3,000 pieces each (the length that makes a rope deep is fixed;
-/// the ropes differ only in which pieces are prepended): 3 ropes, each checked 7 times as it grows,
-/// see the depth bound hold under different mixes of appends and prepends.
+/// the ropes differ only in which pieces are prepended): 3 ropes, each checked 7 times as it
+/// grows, see the depth bound hold under different mixes of appends and prepends.
 pub const DEEP_ROPES: u64 = 3;
 
 fn deep_rope(ctx: &Ctx, rope: u64) {
