@@ -71,18 +71,18 @@ macro_rules! test_modules {
                 "export must be named test_<module>"
             );
 
-            #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed`; traps on failure.")]
-            #[no_mangle]
-            pub extern "C" fn $export(seed: u64) {
-                static MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
-                run_export(&MODULE, seed, 1)
-            }
-
             const _: () = {
+                static MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
+
+                #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed`; traps on failure.")]
+                #[no_mangle]
+                pub extern "C" fn $export(seed: u64) {
+                    run_export(&MODULE, seed, 1)
+                }
+
                 #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed` at depth `scale`.")]
                 #[export_name = concat!("scaled_", stringify!($module))]
                 pub extern "C" fn scaled(seed: u64, scale: u32) {
-                    static MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
                     run_export(&MODULE, seed, scale)
                 }
             };
