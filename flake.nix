@@ -16,6 +16,7 @@
   };
 
   outputs = {
+    self,
     nixpkgs,
     motoko,
     libtommath,
@@ -31,6 +32,7 @@
         name = system;
         value = import ./nix/outputs.nix {
           inherit system motoko libtommath;
+          inherit (self) lastModifiedDate;
           pkgs = nixpkgs.legacyPackages.${system};
         };
       })
@@ -44,13 +46,16 @@
     lib = pick "lib";
     devShells = pick "devShells";
     formatter = pick "formatter";
-    # Hydra wants jobs as <job>.<system>; shards are grouped under `shards`.
+    # Hydra wants jobs as <job>.<system>; shards are grouped under `shards`, and the deeper
+    # nightly ones under `nightly`.
     hydraJobs = let
       jobs = pick "hydraJobs";
     in {
       shards = builtins.mapAttrs (_: j: j.shards) jobs;
       all-shards = builtins.mapAttrs (_: j: j.all-shards) jobs;
       report = builtins.mapAttrs (_: j: j.report) jobs;
+      # The rts suite at its nightly scale, seeded by the source's date.
+      nightly = builtins.mapAttrs (_: j: j.nightly) jobs;
     };
   };
 }

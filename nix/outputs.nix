@@ -5,11 +5,15 @@
   # Motoko's and libtommath's sources (flake inputs), for the second suite (./motoko).
   motoko,
   libtommath,
+  # The date of the flake's source (`self.lastModifiedDate`, YYYYMMDDHHMMSS): the nightly jobs'
+  # seed, so that every day's source explores new seeds and a rerun of one day reproduces it.
+  lastModifiedDate ? "19700101000000",
   contentAddressed ? false,
 }: let
   toolchain = import ./toolchain.nix pkgs;
   # The suites, described by data (./suites.json): their variants and shard matrix files.
   suites = builtins.mapAttrs (_: s: {
+    nightlyScale = s.nightly_scale or 1;
     variantsFile = ../. + "/${s.variants}";
     matrixFile = ../. + "/${s.matrix}";
     variants = builtins.fromJSON (builtins.readFile (../. + "/${s.variants}"));
@@ -106,12 +110,22 @@
     modules = builtins.mapAttrs (_: b: b.cwasm) allBuilds;
     suiteOf = builtins.foldl' (acc: suite: acc // builtins.mapAttrs (_: _: suite) suites.${suite}.variants) {} (builtins.attrNames suites);
   };
-  shardsOf = m:
+  # The shards of a matrix, each with the matrix's seed unless `over` says otherwise.
+  shardsWith = over: m:
     builtins.listToAttrs (map (s: {
         inherit (s) name;
-        value = mkShard {inherit (s) variant module seed;};
+        value = mkShard ({inherit (s) variant module seed;} // over);
       })
       m.shards);
+  shardsOf = shardsWith {};
+  # The rts suite deeper: every shard at the suite's nightly scale (nix/suites.json), seeded
+  # with the source's date (e.g. 20261130). New derivations; the default checks stay cached.
+  nightlyShards =
+    shardsWith {
+      seed = builtins.fromJSON (builtins.substring 0 8 lastModifiedDate);
+      scale = suites.rts.nightlyScale;
+    }
+    matrix;
   rtsShardChecks = shardsOf matrix;
   motokoShards = shardsOf motokoMatrix;
   shards = rtsShardChecks // motokoShards;
@@ -171,6 +185,7 @@ in {
     inherit shards;
     all-shards = call ./hydra-aggregate.nix "all-shards" (builtins.attrValues shards);
     report = import ./shard-report.nix {inherit system toolchain rtsShards;} shards;
+    nightly = nightlyShards // {all = call ./hydra-aggregate.nix "nightly-all" (builtins.attrValues nightlyShards);};
   };
   devShells.default = call ./dev-shell.nix;
   formatter = call ./formatter.nix;
@@ -182,7 +197,7 @@ in {
     # The same outputs with content-addressed variant builds (early cutoff), opt-in because it
     # needs `--extra-experimental-features ca-derivations`.
     contentAddressed = import ./outputs.nix {
-      inherit pkgs system motoko libtommath;
+      inherit pkgs system motoko libtommath lastModifiedDate;
       contentAddressed = true;
     };
   };

@@ -5,6 +5,9 @@
 #
 # Environment (set by nix/shard.nix, and by `rts-shards run`):
 #   shard variant module export seed  which test, and its name <variant>-<module>
+#   scale                             how deep (optional; default 1): above 1, the test export
+#                                     test_<module> runs as scaled_<module>(seed, scale), the
+#                                     same test with scale times the random work
 #   suite                             the suite the variant belongs to (optional; for messages)
 #   cwasm                             the module to run (precompiled .cwasm, or a .wasm)
 #   wasmtimeFlags                     the variant's wasmtime_flags (nix/variants.json), space separated
@@ -15,7 +18,7 @@
 #   RTS_SHARD_PRINT_COMMAND=1         print the wasmtime command (one shell-quoted line) and exit 0
 # Everything under $out is a function of the inputs: `log` is the test's output (the test has
 # no clock and no randomness but its seed) and `result.json` is {name, variant, module, export,
-# seed, status, exit_code, wasmtime_version}, so `nix build --rebuild` and `--check` find the
+# seed, scale, status, exit_code, wasmtime_version}, so `nix build --rebuild` and `--check` find the
 # same bytes. What differs from run to run (wall time, peak memory, start and finish) goes to the
 # build log instead, as one line `rts-shard-timing {json}`: Nix keeps the log beside the store
 # (`nix log`, `nix-store --read-log`), Hydra keeps it per build step next to its own step times,
@@ -43,9 +46,20 @@ quote() {
 }
 
 : "${shard:?}" "${variant:?}" "${module:?}" "${export:?}" "${seed:?}" "${cwasm:?}"
+scale=${scale:-1}
 maxMemory=${maxMemory:-$DEFAULT_MAX_MEMORY}
 timeoutSeconds=${timeoutSeconds:-$DEFAULT_TIMEOUT_SECONDS}
 [[ $seed =~ ^[0-9]+$ ]] || die "seed must be a non-negative integer, got '$seed'"
+[[ $scale =~ ^[1-9][0-9]{0,8}$ ]] || die "scale must be an integer from 1 to 999999999, got '$scale'"
+# The export invoked and its arguments: a test at depth 1 is test_<module>(seed); deeper, the
+# test crate's scaled_<module>(seed, scale).
+invoke=$export
+args=("$seed")
+if [ "$scale" != 1 ]; then
+  [ "$export" = "test_$module" ] || die "scale applies to test exports (test_$module), not to '$export'"
+  invoke=scaled_$module
+  args+=("$scale")
+fi
 [[ $maxMemory =~ ^[1-9][0-9]*$ ]] || die "maxMemory must be a positive integer (bytes), got '$maxMemory'"
 [[ $timeoutSeconds =~ ^[0-9]+(\.[0-9]+)?$ && ! $timeoutSeconds =~ ^0+(\.0+)?$ ]] ||
   die "timeoutSeconds must be a positive number, got '$timeoutSeconds'"
@@ -53,7 +67,7 @@ timeoutSeconds=${timeoutSeconds:-$DEFAULT_TIMEOUT_SECONDS}
 wasmtime=${RTS_SHARD_WASMTIME:-$(type -P wasmtime || echo wasmtime)}
 # shellcheck disable=SC2206 # wasmtimeFlags is a word list
 cmd=("$wasmtime" run -C cache=n ${wasmtimeFlags:-} -W "max-memory-size=$maxMemory" -W trap-on-grow-failure=y
-  --allow-precompiled --invoke "$export" "$cwasm" "$seed")
+  --allow-precompiled --invoke "$invoke" "$cwasm" "${args[@]}")
 cmdline=""
 for word in "${cmd[@]}"; do
   cmdline+="${cmdline:+ }$(quote "$word")"
@@ -93,10 +107,10 @@ mkdir -p "$out" || die "cannot create $out"
 mv "$scratch/log" "$out/log"
 wasmtime_version=$("$wasmtime" --version)
 cat >"$out/result.json.tmp" <<JSON
-{"name": "$shard", "variant": "$variant", "module": "$module", "export": "$export", "seed": $seed, "status": "$verdict", "exit_code": $status, "wasmtime_version": "$wasmtime_version"}
+{"name": "$shard", "variant": "$variant", "module": "$module", "export": "$export", "seed": $seed, "scale": $scale, "status": "$verdict", "exit_code": $status, "wasmtime_version": "$wasmtime_version"}
 JSON
 mv "$out/result.json.tmp" "$out/result.json"
-echo "rts-shard-timing {\"name\": \"$shard\", \"export\": \"$export\", \"seed\": $seed, \"wall_seconds\": $wall, \"peak_memory_kib\": $peak, \"started_at_unix\": $start, \"finished_at_unix\": $finish}"
+echo "rts-shard-timing {\"name\": \"$shard\", \"export\": \"$export\", \"seed\": $seed, \"scale\": $scale, \"wall_seconds\": $wall, \"peak_memory_kib\": $peak, \"started_at_unix\": $start, \"finished_at_unix\": $finish}"
 
 if [ "$verdict" = pass ]; then
   echo "PASS $shard seed=$seed ${wall}s peak=${peak}KiB"
@@ -109,12 +123,18 @@ grep -q 'forcing trap when growing memory' "$out/log" && why="memory cap of $max
 caps=""
 [ "$maxMemory" = "$DEFAULT_MAX_MEMORY" ] || caps+=" maxMemory = $maxMemory;"
 [ "$timeoutSeconds" = "$DEFAULT_TIMEOUT_SECONDS" ] || caps+=" timeoutSeconds = $timeoutSeconds;"
+depth=""
+[ "$scale" = 1 ] || depth=" scale = $scale;"
 lib="(builtins.getFlake (toString ./.)).lib.${system:-\${builtins.currentSystem\}}.shard"
-expr="$lib { variant = \"$variant\"; module = \"$module\"; export = \"$export\"; seed = $seed;$caps }"
+expr="$lib { variant = \"$variant\"; module = \"$module\"; export = \"$export\"; seed = $seed;$depth$caps }"
 {
-  echo "SHARD FAILED ($why): ${suite:+suite=$suite }variant=$variant module=$module seed=$seed"
-  echo "  reproduce: nix build -L .#checks.$shard"
-  echo "  this seed: nix build -L --impure --expr $(quote "$expr")"
+  echo "SHARD FAILED ($why): ${suite:+suite=$suite }variant=$variant module=$module seed=$seed${depth:+ scale=$scale}"
+  if [ -z "$depth" ]; then
+    echo "  reproduce: nix build -L .#checks.$shard"
+    echo "  this seed: nix build -L --impure --expr $(quote "$expr")"
+  else # the check of this name runs at scale 1
+    echo "  reproduce: nix build -L --impure --expr $(quote "$expr")"
+  fi
   echo "  or:        $cmdline"
 } >&2
 exit 1

@@ -16,6 +16,9 @@
   seed,
   # Another export than test_<module>, e.g. the probe_* exports that are not tests.
   export ? "test_${module}",
+  # Depth: above 1 the test runs with scale times its random work (nix/run-shard.sh). At 1 the
+  # derivation has no `scale` attribute, so the default checks stay as they are.
+  scale ? 1,
   # Caps; null leaves them to nix/run-shard.sh, the one place their defaults are written.
   maxMemory ? null,
   timeoutSeconds ? null,
@@ -26,22 +29,31 @@
     then ""
     else toString v;
 in
-  builtins.derivation {
-    name = "shard-${shard}";
-    inherit
-      system
-      shard
-      variant
-      module
-      seed
-      export
-      ;
-    maxMemory = orEmpty maxMemory;
-    timeoutSeconds = orEmpty timeoutSeconds;
-    builder = toolchain.bash;
-    args = [./builder.sh ./run-shard.sh];
-    PATH = toolchain.shardPath;
-    cwasm = modules.${variant};
-    suite = suiteOf.${variant};
-    wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
-  }
+  builtins.derivation ({
+      name = "shard-${shard}${
+        if scale == 1
+        then ""
+        else "-x${toString scale}"
+      }";
+      inherit
+        system
+        shard
+        variant
+        module
+        seed
+        export
+        ;
+      maxMemory = orEmpty maxMemory;
+      timeoutSeconds = orEmpty timeoutSeconds;
+      builder = toolchain.bash;
+      args = [./builder.sh ./run-shard.sh];
+      PATH = toolchain.shardPath;
+      cwasm = modules.${variant};
+      suite = suiteOf.${variant};
+      wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
+    }
+    // (
+      if scale == 1
+      then {}
+      else {scale = toString scale;}
+    ))

@@ -9,6 +9,18 @@ export PATH="$WASMTIME_PREFIX/bin:$PATH"
 source "$ROOT/tools/nix-flags.sh"
 
 step() { printf '\n=== %s\n' "$*" >&2; }
+# The rts-shards CLI of this checkout (cargo builds it on first use).
+rts_shards() { cargo run --quiet --locked --manifest-path "$ROOT/tools/Cargo.toml" -- "$@"; }
+# README's block depth-plan: the planner at the depth that makes the suite as long as a
+# two-hour one-process suite, from the timings at depth 1 and at a deeper one. Check it with
+# `depth_plan_block | rts_shards readme depth-plan README.md --check` (or --update).
+DEPTH_PLAN=(plan --timings tools/timings.json --deeper tools/timings-deep.json
+  --sequential-seconds 7200 --workers 2,8,32)
+depth_plan_block() {
+  printf '`rts-shards %s`:\n\n```text\n' "${DEPTH_PLAN[*]}"
+  (cd "$ROOT" && rts_shards "${DEPTH_PLAN[@]}")
+  printf '```\n'
+}
 
 # Picks the nixpkgs, installs the stand-in's tools when it is the one, and sets NIX_FLAGS.
 prepare_nix() {

@@ -4,7 +4,7 @@
 # check: the standard library and the three variant builds, portable precompilation, the
 # freshness of the committed shard matrix, the CLI's tests and lints in Nix, the Nix lint, and
 # every shard; the reproducibility of shard outputs (`nix build --rebuild`) and a seed sweep through
-# Nix; the Hydra jobs; shards on a remote builder; the binary cache shared with a second store.
+# Nix; the Hydra jobs (a nightly one too); shards on a remote builder; the binary cache shared with a second store.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
 
@@ -26,6 +26,11 @@ step "rts: fmt, clippy, native tests (stop-the-world and incremental collectors)
   cargo test --locked
   cargo test --locked -p rts-testsuite --features incremental
 )
+
+step "README: the blocks generated from data (Motoko comparison, depth plan) match their data"
+bash tools/bench-motoko.sh --check-readme README.md
+depth_plan_block | rts_shards readme depth-plan README.md --check \
+  --regenerate "source tools/common.sh; depth_plan_block | rts_shards readme depth-plan README.md --update"
 
 step "CI configuration: actionlint on the workflow, the Hydra spec, the flake attributes they name"
 bash tools/check-ci-config.sh
@@ -63,7 +68,6 @@ for s in "${rebuild_shards[@]}"; do
   }
 done
 nix build "${NIX_FLAGS[@]}" --rebuild --out-link "$report/shard" "${rebuild_shards[@]/#/.#checks.$system.}"
-rts_shards() { cargo run --quiet --locked --manifest-path tools/Cargo.toml -- "$@"; }
 # The outputs hold no times; `rts-shards report` reads them from the rebuilds' logs.
 rts_shards report "$report" --json "$report/times.json"
 grep -q '"timed": 2,' "$report/times.json" || {
@@ -78,6 +82,16 @@ nix build "${NIX_FLAGS[@]}" ".#hydraJobs.all-shards.$system" ".#hydraJobs.report
 ls "$report"/r-1/
 head -c 400 "$report"/r-1/summary.json
 echo
+
+step "depth: a nightly job (its shard at nix/suites.json's nightly_scale, seeded by the date)"
+nightly_shard=ni-crc32
+nix build "${NIX_FLAGS[@]}" ".#hydraJobs.nightly.$system.$nightly_shard" --out-link "$report/n"
+nightly_scale=$(jq '.rts.nightly_scale' nix/suites.json)
+jq -e --argjson scale "$nightly_scale" '.status == "pass" and .scale == $scale and .seed > 19700101' \
+  "$report/n/result.json" || {
+  echo "test.sh: the nightly $nightly_shard did not pass at scale $nightly_scale with a date seed" >&2
+  exit 1
+}
 
 step "remote builder: shards built on a second Nix store over ssh"
 bash tools/remote-builder.sh 6

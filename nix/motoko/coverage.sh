@@ -22,15 +22,11 @@ fail() {
   echo "coverage: $*" >&2
   exit 1
 }
-# The body of `fn NAME` in FILE: from its line to the next line that is just `}`.
-body() {
-  awk -v name="$2" '$0 ~ "fn " name "\\(" { on = 1 } on { print } on && /^}/ { exit }' "$1"
-}
-
-# The body of `fn NAME` in FILE that follows the attribute line `#[ATTR]`.
-body_with() { # file name attr
-  awk -v name="$2" -v attr="#[$3]" '$0 ~ "^fn " name "\\(" && prev == attr { on = 1 } on { print }
-    on && /^}/ { exit } { prev = $0 }' "$1"
+# The body of `fn NAME` in FILE: from its line to the next line that is just `}`; with ATTR,
+# the definition that follows the attribute line `#[ATTR]`.
+body() { # file name [attr]
+  awk -v name="$2" -v attr="${3:+#[$3]}" '$0 ~ "fn " name "\\(" && (attr == "" || prev == attr) { on = 1 }
+    on { print } on && /^}/ { exit } { prev = $0 }' "$1"
 }
 
 # The component tests of gc.rs `test_gc_components` for a GC kind (incremental_gc or
@@ -38,7 +34,7 @@ body_with() { # file name attr
 # and `<part>::test()` that group's `test` calls, as gc/components/<group>/<part>.
 components() { # gc kind
   local groups group parts part
-  groups=$(body_with "$SRC/gc.rs" test_gc_components "$1" | grep -oE '^ +[a-z_]+::test\(\);' |
+  groups=$(body "$SRC/gc.rs" test_gc_components "$1" | grep -oE '^ +[a-z_]+::test\(\);' |
     grep -oE '[a-z_]+::' | tr -d :)
   [ -n "$groups" ] || fail "no component groups in gc.rs test_gc_components under #[$1]"
   for group in $groups; do

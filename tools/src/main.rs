@@ -4,8 +4,9 @@
 //! `run` (run shards in parallel, each as its Nix check runs it), `sweep` (shards over many
 //! seeds, locally or through Nix), `plan` (simulate worker
 //! counts from recorded timings), `report` (JUnit/JSON/SVG from shard `result.json` files)
-//! and `bench` (every performance figure of the project, measured on this machine against its
-//! target). This file only parses the command line and dispatches.
+//! `bench` (every performance figure of the project, measured on this machine against its
+//! target) and `readme` (check or write a README block generated from data). This file only
+//! parses the command line and dispatches.
 //!
 //! Exit status: 0 success, 1 test failure (or stale matrix with `--check`), 2 usage or input
 //! error, 130 interrupted (Ctrl-C).
@@ -20,6 +21,7 @@ mod plan;
 mod pool;
 mod process;
 mod progress;
+mod readme;
 mod report;
 mod result;
 mod run;
@@ -68,6 +70,7 @@ enum Command {
     Plan(plan::Args),
     Report(report::Args),
     Bench(bench::Args),
+    Readme(readme::Args),
 }
 
 fn main() -> ExitCode {
@@ -80,6 +83,7 @@ fn main() -> ExitCode {
         Command::Plan(a) => plan::command(a),
         Command::Report(a) => report::command(a),
         Command::Bench(a) => bench::command(a),
+        Command::Readme(a) => readme::command(a),
     };
     if process::interrupted() {
         return ExitCode::from(130);

@@ -23,7 +23,7 @@
 //! >= E needs every t <= total / (N * E); a longer shard is split into ceil(t / that) chunks.
 
 use crate::timings;
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +58,86 @@ pub struct Args {
     /// Suggest modules to split so each worker count could reach this efficiency (0 < E <= 1)
     #[arg(long, value_name = "E", value_parser = parse_efficiency)]
     pub target_efficiency: Option<f64>,
+    /// The same shards timed deeper, recorded by `rts-shards run --scale K --record-timings
+    /// FILE` (the file holds K). With --scale or --sequential-seconds, each shard's time at depth
+    /// N is the line through its two recordings, t(N) = t(1) + (t(K) - t(1)) (N - 1) / (K - 1)
+    #[arg(long, value_name = "FILE")]
+    pub deeper: Option<PathBuf>,
+    /// Plan the suite at this depth (needs --deeper)
+    #[arg(long, value_name = "N", requires = "deeper", conflicts_with = "sequential_seconds",
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub scale: Option<u32>,
+    /// Plan the suite at the smallest depth whose shards add up to at least this many seconds
+    /// in one process, e.g. 7200 for a two-hour suite (needs --deeper)
+    #[arg(long, value_name = "SECS", requires = "deeper", value_parser = crate::cli::parse_seconds)]
+    pub sequential_seconds: Option<f64>,
+}
+
+/// Each shard's time as a line in the depth: through (1, t1) and (k, tk), never falling (work
+/// that does not grow with the depth is the line's constant part).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Depths {
+    /// (name, seconds at depth 1, added seconds per unit of depth), sorted by name.
+    pub lines: Vec<(String, f64, f64)>,
+}
+
+impl Depths {
+    /// The fit of `base` (depth 1) and `deep` (depth `k`), which must time the same shards.
+    pub fn fit(
+        base: &BTreeMap<String, f64>,
+        deep: &BTreeMap<String, f64>,
+        k: u32,
+    ) -> Result<Depths> {
+        if base.keys().ne(deep.keys()) {
+            let only = |a: &BTreeMap<String, f64>, b: &BTreeMap<String, f64>| {
+                a.keys()
+                    .filter(|n| !b.contains_key(*n))
+                    .cloned()
+                    .collect::<Vec<_>>()
+            };
+            bail!(
+                "the two timings do not time the same shards (only at depth 1: {:?}; only at depth {k}: {:?})",
+                only(base, deep),
+                only(deep, base)
+            );
+        }
+        let lines = base
+            .iter()
+            .map(|(n, &t1)| {
+                let per = ((deep[n] - t1) / f64::from(k - 1)).max(0.0);
+                (n.clone(), t1, per)
+            })
+            .collect();
+        Ok(Depths { lines })
+    }
+
+    /// The shards at depth `n`.
+    pub fn at(&self, n: u32) -> Vec<Job> {
+        self.lines
+            .iter()
+            .map(|(name, t1, per)| Job {
+                name: name.clone(),
+                seconds: t1 + per * f64::from(n - 1),
+            })
+            .collect()
+    }
+
+    /// The smallest depth whose total is at least `seconds`.
+    pub fn depth_for(&self, seconds: f64) -> Result<u32> {
+        let t1: f64 = self.lines.iter().map(|l| l.1).sum();
+        let per: f64 = self.lines.iter().map(|l| l.2).sum();
+        if t1 >= seconds {
+            return Ok(1);
+        }
+        if per <= 0.0 {
+            bail!("the deeper timings take no longer than depth 1: no depth reaches {seconds}s");
+        }
+        let n = 1.0 + ((seconds - t1) / per).ceil();
+        if n > f64::from(u32::MAX) {
+            bail!("reaching {seconds}s needs a depth beyond {}", u32::MAX);
+        }
+        Ok(n as u32)
+    }
 }
 
 fn parse_efficiency(s: &str) -> Result<f64, String> {
@@ -287,6 +367,14 @@ pub fn render(jobs: &[Job], workers: &[u32], target: Option<f64>) -> String {
     out
 }
 
+/// The depth for `--sequential-seconds`, said aloud.
+fn depth_for_report(depths: &Depths, secs: f64) -> Result<u32> {
+    let n = depths.depth_for(secs)?;
+    let total: f64 = depths.at(n).iter().map(|j| j.seconds).sum();
+    println!("{secs}s in one process: depth {n} (its shards add up to {total:.0}s)");
+    Ok(n)
+}
+
 /// Runs `rts-shards plan`.
 pub fn command(args: Args) -> Result<ExitCode> {
     let path = args.timings.unwrap_or_else(|| {
@@ -298,16 +386,44 @@ pub fn command(args: Args) -> Result<ExitCode> {
     if t.shards.is_empty() {
         bail!("timings file {} has no shards", path.display());
     }
-    let jobs: Vec<Job> = t
-        .shards
-        .iter()
-        .map(|(n, s)| Job {
-            name: n.clone(),
-            seconds: s.wall_seconds,
-        })
+    let seconds = |t: &timings::Timings| -> BTreeMap<String, f64> {
+        t.shards
+            .iter()
+            .map(|(n, s)| (n.clone(), s.wall_seconds))
+            .collect()
+    };
+    let mut jobs: Vec<Job> = seconds(&t)
+        .into_iter()
+        .map(|(name, seconds)| Job { name, seconds })
         .collect();
     if !t.machine.is_empty() {
         println!("timings from {} ({})", path.display(), t.machine);
+    }
+    if let Some(deep_path) = &args.deeper {
+        let deep = timings::load(deep_path)?;
+        let k = deep.scale;
+        if t.scale != crate::matrix::DEFAULT_SCALE || k < 2 {
+            bail!(
+                "--deeper: {} holds depth {} and {} depth {k}: the planner needs depth 1 and a deeper one",
+                path.display(),
+                t.scale,
+                deep_path.display()
+            );
+        }
+        let depths = Depths::fit(&seconds(&t), &seconds(&deep), k)
+            .with_context(|| format!("{} and {}", path.display(), deep_path.display()))?;
+        let n = match (args.scale, args.sequential_seconds) {
+            (Some(n), _) => Some(n),
+            (None, Some(secs)) => Some(depth_for_report(&depths, secs)?),
+            (None, None) => None,
+        };
+        if let Some(n) = n {
+            jobs = depths.at(n);
+            println!(
+                "depth {n}: each shard's time on the line through depth 1 and depth {k} ({})",
+                deep_path.display()
+            );
+        }
     }
     print!("{}", render(&jobs, &args.workers, args.target_efficiency));
     Ok(ExitCode::SUCCESS)
@@ -324,6 +440,30 @@ mod tests {
                 seconds: *s,
             })
             .collect()
+    }
+
+    #[test]
+    fn depths_fit_lines_and_find_the_depth_of_a_total() {
+        let m = |v: &[(&str, f64)]| -> BTreeMap<String, f64> {
+            v.iter().map(|(n, s)| (n.to_string(), *s)).collect()
+        };
+        // a: 1 s fixed + 1 s per depth; b: does not grow (noise that falls is no growth).
+        let d = Depths::fit(
+            &m(&[("ni-a", 2.0), ("ni-b", 3.0)]),
+            &m(&[("ni-a", 5.0), ("ni-b", 2.9)]),
+            4,
+        )
+        .unwrap();
+        let at = |n| d.at(n).iter().map(|j| j.seconds).collect::<Vec<_>>();
+        assert_eq!(at(1), [2.0, 3.0]);
+        assert_eq!(at(10), [11.0, 3.0]);
+        assert_eq!(d.depth_for(5.0).unwrap(), 1);
+        assert_eq!(d.depth_for(14.0).unwrap(), 10);
+        assert_eq!(d.depth_for(14.5).unwrap(), 11);
+        let flat = Depths::fit(&m(&[("ni-b", 3.0)]), &m(&[("ni-b", 3.0)]), 2).unwrap();
+        assert!(flat.depth_for(10.0).is_err());
+        let e = Depths::fit(&m(&[("ni-a", 1.0)]), &m(&[("ni-b", 1.0)]), 2).unwrap_err();
+        assert!(e.to_string().contains("same shards"), "{e}");
     }
 
     fn close(a: f64, b: f64) -> bool {

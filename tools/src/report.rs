@@ -9,7 +9,7 @@
 //! report derivation), where the per-step times are Hydra's own build-step records.
 
 use crate::result::{self, Record, ShardResult, Status, Times};
-use crate::timings::{self, Timing};
+use crate::timings;
 use crate::{cli, gantt, junit, stats};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
@@ -275,21 +275,10 @@ fn text(s: &stats::Summary, untimed: &[(String, String)], no_times: bool) -> Str
 /// The timings file with the times of the passing records merged in.
 fn recorded_timings(path: &Path, records: &[Record]) -> Result<Vec<u8>> {
     let existing = timings::load_if_exists(path)?;
-    let measured: Vec<(String, Timing)> = records
-        .iter()
-        .filter(|r| r.result.status == Status::Pass)
-        .filter_map(|r| Some((r.result.name.clone(), Timing::of(&r.times?))))
-        .collect();
+    let (t, n) = timings::merge_records(existing, records)?;
     eprintln!(
-        "recording {} timings (passing shards with times) in {}",
-        measured.len(),
+        "recording {n} timings (passing shards with times) in {}",
         path.display()
-    );
-    let t = timings::merge(
-        existing,
-        timings::machine_description(),
-        cli::this_command(),
-        measured,
     );
     crate::atomic::to_pretty_json(&t).map(String::into_bytes)
 }

@@ -53,6 +53,9 @@ pub struct ShardResult {
     pub module: String,
     pub export: String,
     pub seed: u64,
+    /// The depth it ran at (absent from records written before there was one: 1).
+    #[serde(default = "crate::matrix::default_scale")]
+    pub scale: u32,
     pub status: Status,
     pub exit_code: Option<i32>,
     pub wasmtime_version: String,
@@ -243,6 +246,7 @@ pub mod tests {
             module: m.into(),
             export: format!("test_{m}"),
             seed: 1,
+            scale: 1,
             status,
             exit_code: match status {
                 Status::Pass => Some(0),
@@ -274,9 +278,14 @@ pub mod tests {
         assert!(v["exit_code"].is_null());
         assert_eq!(v["times"]["wall_seconds"], 2.5);
         let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
-        assert_eq!(keys.len(), 9);
-        let back: Record = serde_json::from_value(v).unwrap();
+        assert_eq!(keys.len(), 10);
+        let back: Record = serde_json::from_value(v.clone()).unwrap();
         assert_eq!(back, r);
+        // A record written before results had a depth reads as depth 1.
+        let mut old = v;
+        old.as_object_mut().unwrap().remove("scale");
+        let back: Record = serde_json::from_value(old).unwrap();
+        assert_eq!(back.result.scale, 1);
         // result.json holds no times at all.
         let v = serde_json::to_value(&r.result).unwrap();
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(|k| k.as_str()).collect();
@@ -287,6 +296,7 @@ pub mod tests {
                 "export",
                 "module",
                 "name",
+                "scale",
                 "seed",
                 "status",
                 "variant",

@@ -11,7 +11,7 @@ use crate::result::{Record, ShardResult, Status, Times};
 use crate::runner::{Caps, Runner, ShardSpec};
 use crate::summary::{self, Counts, Finished};
 use crate::tempdir::TempDir;
-use crate::timings::{self, Timing, Timings};
+use crate::timings::{self, Timings};
 use crate::variants::{self, Built, Variants};
 use crate::{cli, junit, process, suites, wasm, wasmtime};
 use anyhow::{Context, Result, bail};
@@ -108,6 +108,11 @@ pub struct ShardArgs {
     /// '64-*' or '*gc*' (repeatable: any may match)
     #[arg(long, value_name = "GLOB")]
     pub filter: Vec<String>,
+    /// Run each test this many times deeper: scale times its random work, as the nightly jobs
+    /// do (the test crate's scaled_<module> exports; the rts suite only)
+    #[arg(long, value_name = "N", default_value_t = crate::matrix::DEFAULT_SCALE,
+          value_parser = clap::value_parser!(u32).range(1..=999_999_999))]
+    pub scale: u32,
     /// Number of shards run at once [default: number of CPUs]
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
@@ -137,6 +142,8 @@ pub struct RunConfig {
     pub caps: Caps,
     /// The seed given with --seed; `None`: each variant's matrix seed.
     pub seed: Option<u64>,
+    /// The depth of every shard (--scale).
+    pub scale: u32,
     /// Used to order shards, longest first.
     pub timings: Option<Timings>,
     pub wasmtime: PathBuf,
@@ -182,6 +189,10 @@ pub fn command(args: Args) -> Result<ExitCode> {
         Some(p) => Some(timings::load_if_exists(p)?),
         None => None,
     };
+    if let (Some(p), Some(Some(t))) = (&args.record_timings, &recorded) {
+        t.check_depth(args.shards.scale)
+            .with_context(|| format!("--record-timings {}", p.display()))?;
+    }
     let config = config(
         &args.shards,
         args.seed,
@@ -265,6 +276,7 @@ pub fn config(
             timeout_seconds: args.timeout,
         },
         seed,
+        scale: args.scale,
         timings,
         wasmtime,
         log_dir,
@@ -305,17 +317,42 @@ pub fn build_from_source(
 /// The shards of the configured modules, filtered and ordered longest expected first.
 pub fn select_shards(c: &RunConfig) -> Result<Vec<Shard>> {
     let mut shards = Vec::new();
+    // Shards whose test has no deeper twin, and the module they are in.
+    let mut flat: Vec<(String, PathBuf)> = Vec::new();
     for b in &c.built {
         let exports = wasm::test_exports(&b.wasm)?;
         wasm::warn_bad_signatures(&b.wasm, &exports);
         let seed = c
             .seed
             .unwrap_or_else(|| c.variants.get(&b.variant).map_or(DEFAULT_SEED, |v| v.seed));
-        shards.extend(exports.iter().map(|e| matrix::shard(&b.variant, e, seed)));
+        for e in exports.iter().filter(|e| !e.scalable) {
+            flat.push((matrix::shard_name(&b.variant, e.module()), b.wasm.clone()));
+        }
+        shards.extend(exports.iter().map(|e| matrix::Shard {
+            scale: c.scale,
+            ..matrix::shard(&b.variant, e, seed)
+        }));
     }
     let mut shards = matrix::filter_shards(shards, &c.filter)?;
     if shards.is_empty() {
         bail!("no shards to run (check --variant and --filter)");
+    }
+    if c.scale != matrix::DEFAULT_SCALE {
+        let flat: Vec<&(String, PathBuf)> = flat
+            .iter()
+            .filter(|(name, _)| shards.iter().any(|s| &s.name == name))
+            .collect();
+        if let Some((_, wasm)) = flat.first() {
+            let names: Vec<&str> = flat.iter().map(|(n, _)| n.as_str()).collect();
+            bail!(
+                "--scale {}: {} has no {}<module>(seed: u64, scale: u32) export for {} (only \
+                 test crates with a depth knob, like rts/testsuite, run deeper)",
+                c.scale,
+                wasm.display(),
+                wasm::SCALED_PREFIX,
+                names.join(", ")
+            );
+        }
     }
     matrix::order_shards(&mut shards, c.timings.as_ref());
     Ok(shards)
@@ -404,6 +441,7 @@ fn failed_result(s: &Shard, version: &str, end: process::End) -> ShardResult {
         module: s.module.clone(),
         export: s.export.clone(),
         seed: s.seed,
+        scale: s.scale,
         status: if end == process::End::Deadline {
             Status::Timeout
         } else {
@@ -577,19 +615,11 @@ fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timi
     }
     let mut passed = 0;
     if let (Some(p), Some(existing)) = (&args.record_timings, recorded) {
-        let measured: Vec<(String, Timing)> = results
-            .iter()
-            .filter(|r| r.result.status == Status::Pass)
-            .filter_map(|r| Some((r.result.name.clone(), Timing::of(&r.times?))))
-            .collect();
-        passed = measured.len();
-        let t = timings::merge(
-            existing,
-            timings::machine_description(),
-            cli::this_command(),
-            measured,
-        );
-        outputs.push((p, crate::atomic::to_pretty_json(&t).map(String::into_bytes)));
+        let merged = timings::merge_records(existing, &results).and_then(|(t, n)| {
+            passed = n;
+            crate::atomic::to_pretty_json(&t).map(String::into_bytes)
+        });
+        outputs.push((p, merged));
     }
     if cli::write_outputs(outputs) {
         if let Some(p) = &args.record_timings {

@@ -58,6 +58,10 @@ pub fn env(spec: &ShardSpec, out: Option<&Path>) -> Vec<(String, Option<OsString
         set("export", s.export.clone()),
         set("seed", s.seed.to_string()),
         (
+            "scale".to_string(),
+            (s.scale != crate::matrix::DEFAULT_SCALE).then(|| s.scale.to_string().into()),
+        ),
+        (
             "cwasm".to_string(),
             Some(spec.module.as_os_str().to_owned()),
         ),
@@ -270,6 +274,7 @@ mod tests {
             module: "a".into(),
             export: "test_a".into(),
             seed: 7,
+            scale: 1,
         };
         let flags = ["-W".to_string(), "memory64=y".to_string()];
         let spec = ShardSpec {
@@ -288,5 +293,20 @@ mod tests {
         assert_eq!(get("timeoutSeconds"), None);
         assert_eq!(get("seed"), Some("7".into()));
         assert_eq!(get("out"), Some("/o".into()));
+        // Depth 1 leaves `scale` unset, as nix/shard.nix does; deeper sets it.
+        assert_eq!(get("scale"), None);
+        let deep = Shard {
+            scale: 16,
+            ..shard.clone()
+        };
+        let e = env(
+            &ShardSpec {
+                shard: &deep,
+                ..spec
+            },
+            None,
+        );
+        let get = |k: &str| e.iter().find(|(n, _)| n == k).unwrap().1.clone();
+        assert_eq!(get("scale"), Some("16".into()));
     }
 }

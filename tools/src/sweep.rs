@@ -328,6 +328,7 @@ fn local_sweep(args: &Args) -> Result<(Swept, usize)> {
                 module: r.module.clone(),
                 export: r.export.clone(),
                 seed: r.seed,
+                scale: r.scale,
             },
             why: f.why(),
             tail,
@@ -410,8 +411,13 @@ impl NixCall {
         let items: Vec<String> = runs
             .iter()
             .map(|s| {
+                let depth = if s.scale == crate::matrix::DEFAULT_SCALE {
+                    String::new()
+                } else {
+                    format!(" scale = {};", s.scale)
+                };
                 format!(
-                    "(shard {{ variant = {}; module = {}; export = {}; seed = {};{extra} }})",
+                    "(shard {{ variant = {}; module = {}; export = {}; seed = {};{depth}{extra} }})",
                     nix_string(&s.variant),
                     nix_string(&s.module),
                     nix_string(&s.export),
@@ -471,6 +477,10 @@ fn nix_sweep(args: &Args) -> Result<(Swept, usize)> {
         .shards
         .into_iter()
         .filter(|sh| selected.contains(&sh.variant))
+        .map(|sh| Shard {
+            scale: s.scale,
+            ..sh
+        })
         .collect();
     let shards = choose(all, &args.names, &s.filter)?;
     let caps = runner::Caps {
@@ -710,6 +720,16 @@ mod tests {
              (shard { variant = \"ni\"; module = \"a\"; export = \"test_a\"; seed = 4; maxMemory = 1024; timeoutSeconds = \"2.5\"; }) ]"
         );
         assert_eq!(nix_string("a\"${b}\\"), "\"a\\\"\\${b}\\\\\"");
+        // A deeper run names its depth; depth 1 leaves it out, as the default checks do.
+        let deep = Shard {
+            scale: 16,
+            ..shard("ni-a")
+        };
+        let e = call.expr(&runs(&[deep], &[5]), &runner::Caps::default());
+        assert!(
+            e.contains("(shard { variant = \"ni\"; module = \"a\"; export = \"test_a\"; seed = 5; scale = 16; })"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -3,10 +3,13 @@
 //! (`run --record-timings`, and `report --record-timings` from the build logs of Nix-built
 //! shards), never from Nix outputs, which hold no times.
 //!
-//! Format: `{"machine": "...", "command": "...", "shards": {"<name>": {"wall_seconds": f,
-//! "peak_memory_kib": n}}}` with shards in a sorted map, so the committed file is stable.
+//! Format: `{"machine": "...", "command": "...", "scale": n, "shards": {"<name>":
+//! {"wall_seconds": f, "peak_memory_kib": n}}}` with shards in a sorted map, so the committed
+//! file is stable; `scale`, the depth the shards ran at, is left out at depth 1.
 
-use anyhow::{Context, Result};
+use crate::matrix::{DEFAULT_SCALE, default_scale, is_default_scale};
+use crate::result::{Record, Status};
+use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -29,16 +32,42 @@ impl Timing {
 }
 
 /// The contents of the timings file.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Timings {
     /// Where the timings were measured, e.g. `x86_64-linux, 2 cpus`.
     pub machine: String,
     /// The command that recorded them.
     pub command: String,
+    /// The depth every shard ran at (`run --scale`).
+    #[serde(default = "default_scale", skip_serializing_if = "is_default_scale")]
+    pub scale: u32,
     pub shards: BTreeMap<String, Timing>,
 }
 
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            machine: String::new(),
+            command: String::new(),
+            scale: DEFAULT_SCALE,
+            shards: BTreeMap::new(),
+        }
+    }
+}
+
 impl Timings {
+    /// Fails unless these timings are at depth `scale`: times of different depths do not mix.
+    pub fn check_depth(&self, scale: u32) -> Result<()> {
+        if self.scale != scale {
+            bail!(
+                "the timings file holds depth {} and these shards run at depth {scale}: record \
+                 each depth in a file of its own",
+                self.scale
+            );
+        }
+        Ok(())
+    }
+
     /// Expected wall time of a shard, if recorded.
     pub fn expected(&self, name: &str) -> Option<f64> {
         self.shards.get(name).map(|t| t.wall_seconds)
@@ -93,6 +122,43 @@ pub fn merge(
     t
 }
 
+/// Merges the times of the passing `records` into `existing`, for `--record-timings`: this
+/// machine, this command. Returns the timings and how many were recorded. Every record and the
+/// existing file must be at one depth: times of different depths do not mix.
+pub fn merge_records(existing: Option<Timings>, records: &[Record]) -> Result<(Timings, usize)> {
+    let passed: Vec<&Record> = records
+        .iter()
+        .filter(|r| r.result.status == Status::Pass && r.times.is_some())
+        .collect();
+    let scale = passed.first().map_or(DEFAULT_SCALE, |r| r.result.scale);
+    if let Some(r) = passed.iter().find(|r| r.result.scale != scale) {
+        bail!(
+            "the shards ran at different depths ({} at {scale}, {} at {}): record each depth in a file of its own",
+            passed[0].result.name,
+            r.result.name,
+            r.result.scale
+        );
+    }
+    if let Some(e) = existing.as_ref().filter(|_| !passed.is_empty()) {
+        e.check_depth(scale)?;
+    }
+    let measured: Vec<(String, Timing)> = passed
+        .iter()
+        .filter_map(|r| Some((r.result.name.clone(), Timing::of(&r.times?))))
+        .collect();
+    let n = measured.len();
+    let mut t = merge(
+        existing,
+        machine_description(),
+        crate::cli::this_command(),
+        measured,
+    );
+    if n > 0 {
+        t.scale = scale;
+    }
+    Ok((t, n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,7 +171,7 @@ mod tests {
         let mut t = Timings {
             machine: "m".into(),
             command: "c".into(),
-            shards: BTreeMap::new(),
+            ..Timings::default()
         };
         t.shards.insert(
             "ni-b".into(),
@@ -178,5 +244,32 @@ mod tests {
         assert_eq!(t.shards.len(), 2);
         assert_eq!(t.expected("b"), Some(3.0));
         assert_eq!(t.machine, "m");
+    }
+
+    #[test]
+    fn records_merge_at_one_depth_only() {
+        use crate::result::tests::rec;
+        let at = |name: &str, scale: u32| {
+            let mut r = rec(name, Status::Pass, 0.0, 2.0);
+            r.result.scale = scale;
+            r
+        };
+        let (t, n) = merge_records(None, &[at("ni-a", 4), at("ni-b", 4)]).unwrap();
+        assert_eq!((n, t.scale), (2, 4));
+        let text = serde_json::to_string(&t).unwrap();
+        assert!(text.contains("\"scale\":4"), "{text}");
+        let (t1, _) = merge_records(None, &[at("ni-a", 1)]).unwrap();
+        assert!(!serde_json::to_string(&t1).unwrap().contains("scale"));
+        let e = merge_records(None, &[at("ni-a", 1), at("ni-b", 4)]).unwrap_err();
+        assert!(e.to_string().contains("different depths"), "{e}");
+        let e = merge_records(Some(t1), &[at("ni-a", 4)]).unwrap_err();
+        assert!(e.to_string().contains("holds depth 1"), "{e}");
+        // A failed shard's depth does not count.
+        let mut failed = at("ni-c", 9);
+        failed.result.status = Status::Fail;
+        assert_eq!(
+            merge_records(Some(t), &[at("ni-a", 4), failed]).unwrap().1,
+            1
+        );
     }
 }

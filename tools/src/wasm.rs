@@ -10,6 +10,10 @@ use wasmparser::{CompositeInnerType, ExternalKind, Parser, Payload, TypeRef, Val
 
 /// Prefix of every test export.
 pub const TEST_PREFIX: &str = "test_";
+/// Prefix of the deeper twin of a test export: `scaled_<module>(seed: u64, scale: u32)` runs
+/// `test_<module>` with `scale` times its random work (nix/run-shard.sh invokes it when a shard's
+/// scale is above 1).
+pub const SCALED_PREFIX: &str = "scaled_";
 
 /// One `test_*` function export.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +24,9 @@ pub struct TestExport {
     pub signature_ok: bool,
     /// The function's signature as text, e.g. `(i64) -> ()`, for messages.
     pub signature: String,
+    /// Whether the module also exports `scaled_<module>` of type `(i64, i32) -> ()`, so the test
+    /// can run deeper (`--scale`).
+    pub scalable: bool,
 }
 
 impl TestExport {
@@ -57,6 +64,7 @@ pub fn test_exports_from_bytes(bytes: &[u8]) -> Result<Vec<TestExport>> {
     let mut types: Vec<Option<(Vec<ValType>, Vec<ValType>)>> = Vec::new();
     let mut func_types: Vec<u32> = Vec::new();
     let mut exports: Vec<(String, u32)> = Vec::new();
+    let mut scaled: Vec<(String, u32)> = Vec::new();
     for payload in Parser::new(0).parse_all(bytes) {
         let payload = payload.context("malformed WebAssembly module")?;
         match payload {
@@ -93,24 +101,37 @@ pub fn test_exports_from_bytes(bytes: &[u8]) -> Result<Vec<TestExport>> {
             Payload::ExportSection(reader) => {
                 for export in reader {
                     let export = export.context("malformed export section")?;
-                    if matches!(export.kind, ExternalKind::Func | ExternalKind::FuncExact)
-                        && export.name.starts_with(TEST_PREFIX)
-                        && export.name.len() > TEST_PREFIX.len()
+                    if !matches!(export.kind, ExternalKind::Func | ExternalKind::FuncExact) {
+                        continue;
+                    }
+                    if export.name.starts_with(TEST_PREFIX) && export.name.len() > TEST_PREFIX.len()
                     {
                         exports.push((export.name.to_string(), export.index));
+                    } else if let Some(module) = export.name.strip_prefix(SCALED_PREFIX) {
+                        scaled.push((module.to_string(), export.index));
                     }
                 }
             }
             _ => {}
         }
     }
+    let sig_of = |index: u32| {
+        func_types
+            .get(index as usize)
+            .and_then(|t| types.get(*t as usize))
+            .and_then(|t| t.as_ref())
+    };
     let mut out: Vec<TestExport> = exports
         .into_iter()
         .map(|(export, index)| {
-            let sig = func_types
-                .get(index as usize)
-                .and_then(|t| types.get(*t as usize))
-                .and_then(|t| t.as_ref());
+            let sig = sig_of(index);
+            let module = &export[TEST_PREFIX.len()..];
+            let scalable = scaled.iter().any(|(m, i)| {
+                m == module
+                    && sig_of(*i).is_some_and(|(p, r)| {
+                        p.as_slice() == [ValType::I64, ValType::I32] && r.is_empty()
+                    })
+            });
             let (signature_ok, signature) = match sig {
                 Some((p, r)) => (
                     p.as_slice() == [ValType::I64] && r.is_empty(),
@@ -122,6 +143,7 @@ pub fn test_exports_from_bytes(bytes: &[u8]) -> Result<Vec<TestExport>> {
                 export,
                 signature_ok,
                 signature,
+                scalable,
             }
         })
         .collect();
@@ -196,6 +218,23 @@ mod tests {
         assert!(!ex[2].signature_ok);
         assert_eq!(ex[2].signature, "(i32) -> (i32)");
         assert_eq!(ex[0].module(), "a");
+    }
+
+    #[test]
+    fn scaled_twin_with_its_signature_makes_a_test_scalable() {
+        let wasm = wat::parse_str(
+            r#"(module
+                (func (export "test_a") (param i64))
+                (func (export "scaled_a") (param i64 i32))
+                (func (export "test_b") (param i64))
+                (func (export "scaled_b") (param i64))
+                (func (export "test_c") (param i64)))"#,
+        )
+        .unwrap();
+        let ex = test_exports_from_bytes(&wasm).unwrap();
+        assert_eq!(names(&ex), ["test_a", "test_b", "test_c"]);
+        let scalable: Vec<bool> = ex.iter().map(|e| e.scalable).collect();
+        assert_eq!(scalable, [true, false, false]);
     }
 
     #[test]

@@ -115,7 +115,7 @@ fn check_readme_accepts_the_table_and_rejects_a_stale_one() {
     assert_code(&o, 1);
     let e = stderr(&o);
     assert!(
-        e.contains("disagrees with the bench document at line 5"),
+        e.contains("block bench-table disagrees with its data at line 5"),
         "{e}"
     );
     assert!(

@@ -253,6 +253,61 @@ fn run_passes_the_seed_and_selects_variants() {
 }
 
 #[test]
+fn run_scale_invokes_the_scaled_twin_and_records_the_depth() {
+    let Some(w) = wasmtime_or_skip("run_scale") else {
+        return;
+    };
+    let f = Fixture::new();
+    let deep = |scale: &str, json: &str| {
+        let args = [
+            "--filter", "ni-seed", "--seed", "42", "--scale", scale, "--json", json,
+        ];
+        run(&f, &w, &args)
+    };
+    let o = deep("3", "s3.json");
+    assert_code(&o, 0);
+    let recs = records(&f.path().join("s3.json"));
+    assert_eq!((recs.len(), &recs[0]["scale"]), (1, &serde_json::json!(3)));
+    assert_eq!(recs[0]["export"], "test_seed");
+    // The twin sees the scale: at 2 it traps.
+    assert_code(&deep("2", "s2.json"), 1);
+    // Depth 1 is test_seed itself.
+    let o = deep("1", "s1.json");
+    assert_code(&o, 0);
+    assert_eq!(records(&f.path().join("s1.json"))[0]["scale"], 1);
+    // A test without a twin cannot run deeper: an input error naming it, before any run.
+    let o = run(&f, &w, &["--filter", "ni-pass", "--scale", "2"]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("no scaled_<module>") && stderr(&o).contains("ni-pass"),
+        "{}",
+        stderr(&o)
+    );
+    assert_code(&run(&f, &w, &["--filter", "ni-seed", "--scale", "0"]), 2);
+    // Timings keep their depth, and depths do not mix in one file (refused before running).
+    let rec = |scale: &str| {
+        let args = [
+            "--filter",
+            "ni-seed",
+            "--seed",
+            "42",
+            "--scale",
+            scale,
+            "--record-timings",
+            "t.json",
+        ];
+        run(&f, &w, &args)
+    };
+    assert_code(&rec("3"), 0);
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("t.json")).unwrap()).unwrap();
+    assert_eq!(t["scale"], 3);
+    let o = rec("1");
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("holds depth 3"), "{}", stderr(&o));
+}
+
+#[test]
 fn run_fail_fast_stops_starting_shards() {
     let Some(w) = wasmtime_or_skip("run_fail_fast") else {
         return;
@@ -763,6 +818,7 @@ fn shard_outputs_are_a_function_of_their_inputs() {
             "export",
             "module",
             "name",
+            "scale",
             "seed",
             "status",
             "variant",

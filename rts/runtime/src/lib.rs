@@ -7,6 +7,7 @@
 //! Modules:
 //! - [`leb128`]: LEB128 / SLEB128 integer encodings with overflow detection.
 //! - [`crc32`]: the IEEE CRC-32 checksum.
+//! - [`bitrel`]: the bit relation memoising a co/contra-variant subtype check.
 //! - [`memory`]: the `Memory` trait, the bump allocator and heap sizing from content.
 //! - [`stable_mem`]: 64-bit addressed, page-growing stable memory with bounds-checked access.
 //! - [`persistence`]: serializing the reachable object graph into stable memory and back.
@@ -20,6 +21,7 @@
 extern crate alloc;
 
 pub mod bigint;
+pub mod bitrel;
 pub mod continuation_table;
 pub mod crc32;
 pub mod gc;

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! cargo run -p rts-testsuite --example shrink -- --module gc_chunk_3 --seed 7 \
-//!     --sub "copying heap 4" [--max-replays N] [--out FILE] [--fault NAME]
+//!     [--scale N] --sub "copying heap 4" [--max-replays N] [--out FILE] [--fault NAME]
 //! ```
 //! `--fault` (builds with the `planted-faults` feature) plants a collector bug first. Exit status
 //! 0 with the script on stdout (or in `--out`, written atomically); 1 when the sub-test passes or
@@ -12,11 +12,12 @@
 use rts_testsuite::shrink::{shrink, Sizes, Target};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: shrink --module M --seed S --sub \"NAME\" [--max-replays N] [--out FILE] [--fault NAME]";
+const USAGE: &str = "usage: shrink --module M --seed S [--scale N] --sub \"NAME\" [--max-replays N] [--out FILE] [--fault NAME]";
 
 struct Args {
     module: String,
     seed: u64,
+    scale: u32,
     sub: String,
     max_replays: usize,
     out: Option<String>,
@@ -26,6 +27,7 @@ struct Args {
 fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
     let (mut module, mut seed, mut sub, mut out, mut fault) = (None, None, None, None, None);
     let mut max_replays = 4000;
+    let mut scale = 1;
     while let Some(a) = argv.next() {
         let mut value = || argv.next().ok_or(format!("{a} needs a value"));
         match a.as_str() {
@@ -33,6 +35,14 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
             "--seed" => {
                 let v = value()?;
                 seed = Some(v.parse().map_err(|e| format!("--seed {v:?}: {e}"))?)
+            }
+            "--scale" => {
+                let v = value()?;
+                scale = v
+                    .parse()
+                    .ok()
+                    .filter(|&n: &u32| n > 0)
+                    .ok_or(format!("--scale {v:?}: expected a positive integer"))?
             }
             "--sub" => sub = Some(value()?),
             "--max-replays" => {
@@ -48,6 +58,7 @@ fn parse(mut argv: impl Iterator<Item = String>) -> Result<Args, String> {
     Ok(Args {
         module: module.ok_or("--module is required")?,
         seed: seed.ok_or("--seed is required")?,
+        scale,
         sub: sub.ok_or("--sub is required")?,
         max_replays,
         out,
@@ -91,7 +102,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let target = match Target::find(&args.module, &args.sub, args.seed)
+    let target = match Target::find(&args.module, &args.sub, args.seed, args.scale)
         .and_then(|t| plant(args.fault.as_deref()).map(|()| t))
     {
         Ok(t) => t,

@@ -1,6 +1,7 @@
 //! The registry of test modules and their wasm exports: the top layer of the crate.
 //!
-//! One list, in `test_modules!`, gives for each test module its export `test_<module>`, its
+//! One list, in `test_modules!`, gives for each test module its exports `test_<module>(seed)` and
+//! `scaled_<module>(seed, scale)` (the same run at depth `scale`; see `Ctx::scaled`), its
 //! family (for the coverage manifest; its own name unless `in <family>` says otherwise) and its
 //! sub-test table (`modules::<module>::TESTS` unless `= <table>` says otherwise). From it come
 //! [`MODULES`], one `#[no_mangle]` export per module (running its table through
@@ -34,6 +35,13 @@ pub const fn is_export_name(export: &str, module: &str) -> bool {
     true
 }
 
+/// The body of every export: one copy, so that the two exports of a module (and the modules'
+/// tables) are not inlined into each.
+#[inline(never)]
+fn run_export(module: &'static Module, seed: u64, scale: u32) {
+    run_module(module.name, seed, scale, |ctx| module.run(ctx))
+}
+
 /// The [`Module`] value of one registry line.
 macro_rules! module {
     ($module:ident, [$($family:ident)?], [$($tests:expr)?]) => {
@@ -63,12 +71,21 @@ macro_rules! test_modules {
                 "export must be named test_<module>"
             );
 
-            #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed`; traps on failure.")]
-            #[no_mangle]
-            pub extern "C" fn $export(seed: u64) {
-                const MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
-                run_module(MODULE.name, seed, |ctx| MODULE.run(ctx))
-            }
+            const _: () = {
+                static MODULE: Module = module!($module, [$($family)?], [$($tests)?]);
+
+                #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed`; traps on failure.")]
+                #[no_mangle]
+                pub extern "C" fn $export(seed: u64) {
+                    run_export(&MODULE, seed, 1)
+                }
+
+                #[doc = concat!("Runs the `", stringify!($module), "` test module with `seed` at depth `scale`.")]
+                #[export_name = concat!("scaled_", stringify!($module))]
+                pub extern "C" fn scaled(seed: u64, scale: u32) {
+                    run_export(&MODULE, seed, scale)
+                }
+            };
         )*
 
         #[cfg(test)]
@@ -81,7 +98,11 @@ macro_rules! test_modules {
             $(
                 #[test]
                 fn $module() {
-                    manifest::run_checked(&module!($module, [$($family)?], [$($tests)?]), seed())
+                    manifest::run_checked(
+                        &module!($module, [$($family)?], [$($tests)?]),
+                        seed(),
+                        crate::harness::native_scale(),
+                    )
                 }
             )*
         }
@@ -90,6 +111,7 @@ macro_rules! test_modules {
 
 test_modules! {
     test_crc32 => crc32,
+    test_bitrel => bitrel,
     test_leb128 => leb128,
     test_memory => memory,
     test_gc_chunk_0 => gc_chunk_0 = modules::gc_random::CHUNKS[0],
@@ -104,6 +126,7 @@ test_modules! {
     test_gc_chunk_9 => gc_chunk_9 = modules::gc_random::CHUNKS[9],
     test_gc_predefined => gc_predefined,
     test_gc_components => gc_components,
+    test_array_slicing => array_slicing,
     test_stable_mem => stable_mem,
     test_utf8 => utf8,
     test_text => text,

@@ -114,15 +114,30 @@ pub fn write_current_prefix(out: &mut dyn fmt::Write) -> fmt::Result {
     with_current(|c| c.write_prefix(out))
 }
 
-/// What a test body gets: the seed and the means to fail.
+/// What a test body gets: the seed, the depth and the means to fail.
 pub struct Ctx {
     /// The module under test.
     pub module: &'static str,
     /// The seed from the export's argument.
     pub seed: u64,
+    /// How deep this run goes: the factor [`Ctx::scaled`] applies to random work (1 in the
+    /// default checks; `scaled_<module>(seed, scale)` and `RTS_SCALE` choose more).
+    pub scale: u32,
 }
 
 impl Ctx {
+    /// The count of random cases at this run's depth: `n` (the default, chosen for what it
+    /// covers) times [`Ctx::scale`]. Fixed cases (known vectors, exhaustive ranges, boundaries)
+    /// do not go through it.
+    pub fn scaled(&self, n: usize) -> usize {
+        n.saturating_mul(self.scale as usize)
+    }
+
+    /// [`Ctx::scaled`] for counts of things numbered by `u64` (random stream labels, seeds).
+    pub fn scaled_u64(&self, n: u64) -> u64 {
+        n.saturating_mul(u64::from(self.scale))
+    }
+
     /// Fails the test with a message naming variant, module, seed and sub-test.
     #[cold]
     #[track_caller]
@@ -158,15 +173,36 @@ impl Ctx {
 /// Set when a failure came through [`Ctx::fail`], whose message already has the prefix.
 pub static FAILING: AtomicBool = AtomicBool::new(false);
 
-/// Runs `body` as module `module` under `seed`: the single code path of wasm exports, native
-/// tests and probes (native tests also hold the run to the coverage manifest, one layer up).
-pub fn run_module(module: &'static str, seed: u64, body: impl FnOnce(&Ctx)) {
+/// Runs `body` as module `module` under `seed` at depth `scale`: the single code path of wasm
+/// exports, native tests and probes (native tests also hold the run to the coverage manifest,
+/// one layer up). A scale of 0 fails the run: no depth means no test.
+pub fn run_module(module: &'static str, seed: u64, scale: u32, body: impl FnOnce(&Ctx)) {
     with_current(|c| {
         c.module.set(module);
         c.sub.set("");
         c.seed.set(seed);
     });
-    body(&Ctx { module, seed });
+    let ctx = Ctx {
+        module,
+        seed,
+        scale,
+    };
+    if scale == 0 {
+        ctx.fail(format_args!("scale must be at least 1, got 0"));
+    }
+    body(&ctx);
+}
+
+/// The depth of native runs: `RTS_SCALE` (default 1), as `scaled_<module>(seed, scale)` gives it
+/// on wasm.
+#[cfg(not(target_family = "wasm"))]
+pub fn native_scale() -> u32 {
+    match std::env::var("RTS_SCALE") {
+        Err(_) => 1,
+        Ok(s) => s
+            .parse()
+            .unwrap_or_else(|_| panic!("RTS_SCALE must be a positive integer, got '{s}'")),
+    }
 }
 
 /// Recording which top-level sub-tests a module reaches, for the coverage manifest
@@ -230,7 +266,7 @@ pub mod coverage {
     #[cfg(not(target_family = "wasm"))]
     pub fn reached_by(module: &super::Module, seed: u64, list_only: bool) -> Vec<&'static str> {
         record(list_only, || {
-            super::run_module(module.name, seed, |ctx| module.run(ctx))
+            super::run_module(module.name, seed, 1, |ctx| module.run(ctx))
         })
     }
 }

@@ -62,12 +62,13 @@ pub fn check_run(m: &Module, reached: &[&'static str]) -> Result<(), String> {
 /// Runs `m` under `seed` natively, recording the sub-tests it reaches, and fails the test unless
 /// they are exactly its declared ones: the path of every native `#[test]` of a module.
 #[cfg(not(target_family = "wasm"))]
-pub fn run_checked(m: &Module, seed: u64) {
-    let reached = coverage::record(false, || run_module(m.name, seed, |ctx| m.run(ctx)));
+pub fn run_checked(m: &Module, seed: u64, scale: u32) {
+    let reached = coverage::record(false, || run_module(m.name, seed, scale, |ctx| m.run(ctx)));
     if let Err(e) = check_run(m, &reached) {
         let ctx = Ctx {
             module: m.name,
             seed,
+            scale,
         };
         ctx.fail(format_args!("coverage manifest: {e}"));
     }

@@ -17,7 +17,7 @@ pub extern "C" fn probe_empty(_seed: u64) {}
 /// error handler reports it and traps).
 #[no_mangle]
 pub extern "C" fn probe_unbounded_alloc(seed: u64) {
-    crate::harness::run_module("probe_unbounded_alloc", seed, allocate_forever);
+    crate::harness::run_module("probe_unbounded_alloc", seed, 1, allocate_forever);
 }
 
 fn allocate_forever(ctx: &crate::harness::Ctx) {
@@ -39,7 +39,7 @@ pub extern "C" fn replay_planted(arg: u64) {
     use crate::fixtures::faults::{plant, Fault};
     use crate::fixtures::script::replay;
     use crate::fixtures::script_text::parse_fns;
-    crate::harness::run_module("replay_planted", arg, |ctx| {
+    crate::harness::run_module("replay_planted", arg, 1, |ctx| {
         let Some(text) = option_env!("RTS_REPLAY_SCRIPTS") else {
             ctx.fail(format_args!(
                 "built without RTS_REPLAY_SCRIPTS: no heap script to replay"

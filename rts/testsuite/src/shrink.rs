@@ -43,11 +43,13 @@ pub struct Target {
     pub sub: &'static str,
     /// The seed.
     pub seed: u64,
+    /// The depth of the failing run (`Ctx::scale`).
+    pub scale: u32,
 }
 
 impl Target {
     /// The target named on a command line; the error says what is wrong.
-    pub fn find(module: &str, sub: &str, seed: u64) -> Result<Target, String> {
+    pub fn find(module: &str, sub: &str, seed: u64, scale: u32) -> Result<Target, String> {
         let Some(m) = MODULES.iter().find(|m| m.name == module) else {
             return Err(format!("no test module {module:?}"));
         };
@@ -61,12 +63,17 @@ impl Target {
             module: m,
             sub,
             seed,
+            scale,
         })
     }
 
     /// Runs `body` as this target's sub-test, caught.
     fn run_as(&self, body: impl FnOnce(&crate::harness::Ctx)) -> Result<(), Failure> {
-        catch(|| run_module(self.module.name, self.seed, |ctx| ctx.sub(self.sub, body)))
+        catch(|| {
+            run_module(self.module.name, self.seed, self.scale, |ctx| {
+                ctx.sub(self.sub, body)
+            })
+        })
     }
 
     /// Replays `script` as this target's sub-test; the failure, if any.
@@ -189,7 +196,8 @@ pub fn shrink(t: &Target, max_replays: usize) -> Result<Shrunk, String> {
         .find(|x| x.0 == t.sub)
         .map(|x| x.1)
         .ok_or_else(|| format!("no sub-test {:?}", t.sub))?;
-    let (script, out) = record(|| run_module(t.module.name, t.seed, |ctx| ctx.sub(t.sub, body)));
+    let (script, out) =
+        record(|| run_module(t.module.name, t.seed, t.scale, |ctx| ctx.sub(t.sub, body)));
     let failure = match out {
         Ok(()) => {
             return Err(format!(
@@ -727,7 +735,7 @@ mod tests {
 
     /// Shrinks `sub` of `module` under `seed` with `fault` planted.
     fn shrink_under(fault: Fault, module: &str, seed: u64, sub: &str) -> (Target, Shrunk) {
-        let t = Target::find(module, sub, seed).expect("target");
+        let t = Target::find(module, sub, seed, 1).expect("target");
         plant(Some(fault));
         let out = shrink(&t, 4000);
         plant(None);
@@ -761,7 +769,8 @@ mod tests {
             "the shrunk heap passes without the fault"
         );
         let body = t.module.tests.iter().find(|x| x.0 == t.sub).expect("sub").1;
-        let clean = catch(|| run_module(t.module.name, t.seed, |ctx| ctx.sub(t.sub, body)));
+        let clean =
+            catch(|| run_module(t.module.name, t.seed, t.scale, |ctx| ctx.sub(t.sub, body)));
         assert_eq!(
             clean.err(),
             None,
@@ -923,11 +932,11 @@ mod tests {
             .find(|m| m.name == "gc_chunk_1")
             .expect("chunk 1");
         let (name, body) = m.tests[m.tests.len() - 1];
-        let (first, out) = record(|| run_module(m.name, 5, |ctx| ctx.sub(name, body)));
+        let (first, out) = record(|| run_module(m.name, 5, 1, |ctx| ctx.sub(name, body)));
         assert_eq!(out.err(), None);
         let first = first.expect("a script was recorded");
         assert!(!first.rounds.is_empty());
-        let t = Target::find(m.name, name, 5).expect("target");
+        let t = Target::find(m.name, name, 5, 1).expect("target");
         let (second, out) = record(|| t.replay(&first));
         assert_eq!(out, Ok(None));
         assert!(
@@ -939,12 +948,12 @@ mod tests {
     /// Bad command-line targets are errors, not panics.
     #[test]
     fn unknown_targets_are_errors() {
-        assert!(Target::find("gc_chunk_99", "copying heap 0", 1).is_err());
-        let e = Target::find("gc_chunk_0", "no such heap", 1)
+        assert!(Target::find("gc_chunk_99", "copying heap 0", 1, 1).is_err());
+        let e = Target::find("gc_chunk_0", "no such heap", 1, 1)
             .err()
             .unwrap_or_default();
         assert!(e.contains("sub-tests"), "{e}");
-        let t = Target::find("crc32", MODULES[0].tests[0].0, 1).expect("crc32 target");
+        let t = Target::find("crc32", MODULES[0].tests[0].0, 1, 1).expect("crc32 target");
         let e = shrink(&t, 10).err().unwrap_or_default();
         assert!(e.contains("passes"), "{e}");
     }

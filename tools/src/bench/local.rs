@@ -138,6 +138,7 @@ fn local_run(c: &Ctx, jobs: usize) -> Result<RunOutcome> {
         fail_fast: false,
         caps: Caps::default(),
         seed: Some(DEFAULT_SEED),
+        scale: crate::matrix::DEFAULT_SCALE,
         timings: None,
         wasmtime: c.wasmtime.clone(),
         log_dir: Some(logs.path().to_path_buf()),

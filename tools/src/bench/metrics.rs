@@ -232,13 +232,19 @@ pub fn fmt_target(t: &Target, unit: &str) -> String {
         Cmp::AtLeast => ">=",
         Cmp::Equal => "=",
     };
+    // At most two decimals, without trailing zeros: 5, 1.1, 53.98 (a target computed from
+    // measured figures has any number of them).
+    let short = format!("{:.2}", t.value)
+        .trim_end_matches('0')
+        .trim_end_matches('.')
+        .to_string();
     let v = match unit {
         PERCENT => format!("{:.0}%", t.value),
-        TIMES => format!("{}x", t.value),
-        MILLIS => format!("{} ms", t.value),
-        SECONDS => format!("{} s", t.value),
+        TIMES => format!("{short}x"),
+        MILLIS => format!("{short} ms"),
+        SECONDS => format!("{short} s"),
         SHARDS => format!("{:.0}", t.value),
-        _ => format!("{}", t.value),
+        _ => short,
     };
     format!("{op} {v}")
 }
@@ -344,6 +350,13 @@ mod tests {
 
     #[test]
     fn targets_and_verdicts() {
+        assert_eq!(
+            fmt_target(&Target::at_most(53.977500000000006), SECONDS),
+            "<= 53.98 s"
+        );
+        assert_eq!(fmt_target(&Target::at_most(1.1), TIMES), "<= 1.1x");
+        assert_eq!(fmt_target(&Target::at_most(15.0), SECONDS), "<= 15 s");
+        assert_eq!(fmt_target(&Target::at_most(50.0), MILLIS), "<= 50 ms");
         assert!(Target::at_most(5.0).met_by(5.0));
         assert!(!Target::at_most(5.0).met_by(5.01));
         assert!(Target::at_least(5.0).met_by(7.0));

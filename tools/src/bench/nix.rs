@@ -7,6 +7,9 @@
 //! - every build's interval as Nix saw it (`timed_builds`): the command runs with
 //!   `--log-format internal-json`, its stderr is read as it comes and each build activity's
 //!   `start` and `stop` lines (type 105, `actBuild`) are stamped with the time they arrived.
+//!   Nix 2.8 sends the `stop` of a build it was asked for on the command line only when the
+//!   whole command ends, so a build ends at its `stop` or at its last log line (`result` type
+//!   101), whichever is first; every builder here prints a line as its last act.
 
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
@@ -39,26 +42,58 @@ impl BuildSpan {
     }
 }
 
-/// A build activity event of `--log-format internal-json`: `Some((id, Some(drv)))` for the
-/// start of a build, `Some((id, None))` for any stop, `None` for anything else.
-pub fn build_event(line: &str) -> Option<(u64, Option<String>)> {
-    let v: serde_json::Value = serde_json::from_str(line.strip_prefix("@nix ")?).ok()?;
-    let id = v.get("id")?.as_u64()?;
-    match v.get("action")?.as_str()? {
-        "start" if v.get("type")?.as_u64()? == 105 => {
-            let drv = v.get("fields")?.get(0)?.as_str()?;
-            Some((id, Some(drv.to_string())))
+/// One line of Nix's stderr under `--log-format internal-json`, parsed once.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NixLine {
+    /// A build activity starts (`start`, type 105, `actBuild`): its id and derivation.
+    BuildStart(u64, String),
+    /// An activity (of any type) stops.
+    Stop(u64),
+    /// A build log line (`result` type 101): its activity (if named) and text.
+    Log(Option<u64>, String),
+    /// A message (`msg`), or a line that is not internal-json at all.
+    Message(String),
+    /// Any other internal-json line (or a malformed one).
+    Other,
+}
+
+/// Parses one line of Nix's stderr (see [`NixLine`]).
+pub fn parse_line(line: &str) -> NixLine {
+    let Some(json) = line.strip_prefix("@nix ") else {
+        return NixLine::Message(line.to_string());
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(json) else {
+        return NixLine::Other;
+    };
+    let id = v.get("id").and_then(|i| i.as_u64());
+    let ty = v.get("type").and_then(|t| t.as_u64());
+    let field0 = || v.get("fields")?.get(0)?.as_str().map(str::to_string);
+    match (v.get("action").and_then(|a| a.as_str()), id, ty) {
+        (Some("start"), Some(id), Some(105)) => {
+            field0().map_or(NixLine::Other, |drv| NixLine::BuildStart(id, drv))
         }
-        "stop" => Some((id, None)),
-        _ => None,
+        (Some("stop"), Some(id), _) => NixLine::Stop(id),
+        (Some("result"), _, Some(101)) => {
+            field0().map_or(NixLine::Other, |text| NixLine::Log(id, text))
+        }
+        (Some("msg"), _, _) => v
+            .get("msg")
+            .and_then(|m| m.as_str())
+            .map_or(NixLine::Other, |m| NixLine::Message(m.to_string())),
+        _ => NixLine::Other,
     }
 }
 
-/// Pairs stamped build events into spans (sorted by start); a build without its stop ends at
-/// `end`.
-pub fn build_spans(events: &[(f64, u64, Option<String>)], end: f64) -> Vec<BuildSpan> {
+/// Pairs stamped build events into spans (sorted by start). A build ends at its stop or at its
+/// last log line (`last_log`, by activity id), whichever is first; without either, at `end`.
+pub fn build_spans(
+    events: &[(f64, u64, Option<String>)],
+    last_log: &BTreeMap<u64, f64>,
+    end: f64,
+) -> Vec<BuildSpan> {
     let mut open: BTreeMap<u64, (String, f64)> = BTreeMap::new();
     let mut spans = Vec::new();
+    let stop_of = |id: &u64, t: f64| last_log.get(id).map_or(t, |&l| l.min(t));
     for (t, id, drv) in events {
         match drv {
             Some(d) => {
@@ -69,16 +104,16 @@ pub fn build_spans(events: &[(f64, u64, Option<String>)], end: f64) -> Vec<Build
                     spans.push(BuildSpan {
                         drv,
                         start,
-                        stop: *t,
+                        stop: stop_of(id, *t),
                     });
                 }
             }
         }
     }
-    spans.extend(open.into_values().map(|(drv, start)| BuildSpan {
+    spans.extend(open.into_iter().map(|(id, (drv, start))| BuildSpan {
         drv,
         start,
-        stop: end,
+        stop: stop_of(&id, end),
     }));
     spans.sort_by(|a, b| a.start.total_cmp(&b.start).then(a.drv.cmp(&b.drv)));
     spans
@@ -123,16 +158,33 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
     let stderr = child.stderr.take().context("no stderr pipe")?;
     let mut events = Vec::new();
     let mut messages: Vec<String> = Vec::new();
+    let mut json_lines = 0usize;
+    let mut last_log = BTreeMap::new();
     for line in std::io::BufReader::new(stderr).lines() {
         let line = line.unwrap_or_default();
         let t = start.elapsed().as_secs_f64();
-        if let Some((id, drv)) = build_event(&line) {
-            events.push((t, id, drv));
-        } else if let Some(msg) = internal_json_message(&line) {
-            messages.push(msg);
-            if messages.len() > 200 {
-                messages.drain(..100);
+        json_lines += usize::from(line.starts_with("@nix "));
+        let msg = match parse_line(&line) {
+            NixLine::BuildStart(id, drv) => {
+                events.push((t, id, Some(drv)));
+                continue;
             }
+            NixLine::Stop(id) => {
+                events.push((t, id, None));
+                continue;
+            }
+            NixLine::Log(id, text) => {
+                if let Some(id) = id {
+                    last_log.insert(id, t);
+                }
+                text
+            }
+            NixLine::Message(text) => text,
+            NixLine::Other => continue,
+        };
+        messages.push(msg);
+        if messages.len() > 200 {
+            messages.drain(..100);
         }
     }
     let status = child
@@ -145,23 +197,16 @@ pub fn timed_builds(cmd: &mut Command, what: &str) -> Result<(f64, Vec<BuildSpan
             last_lines(&messages.join("\n"), 30)
         );
     }
-    Ok((wall, build_spans(&events, wall)))
-}
-
-/// The text of an internal-json `msg` line or a build log line (`result` type 101), or a line
-/// that is not internal-json at all.
-fn internal_json_message(line: &str) -> Option<String> {
-    let Some(json) = line.strip_prefix("@nix ") else {
-        return Some(line.to_string());
-    };
-    let v: serde_json::Value = serde_json::from_str(json).ok()?;
-    match v.get("action")?.as_str()? {
-        "msg" => v.get("msg")?.as_str().map(str::to_string),
-        "result" if v.get("type")?.as_u64()? == 101 => {
-            v.get("fields")?.get(0)?.as_str().map(str::to_string)
-        }
-        _ => None,
+    // Without internal-json there are no build events, and every figure built on them would be
+    // zero instead of missing.
+    if json_lines == 0 {
+        bail!(
+            "{what} printed no internal-json (a later --log-format or --print-build-logs \
+             replaces it); its messages:\n{}",
+            last_lines(&messages.join("\n"), 30)
+        );
     }
+    Ok((wall, build_spans(&events, &last_log, wall)))
 }
 
 pub fn progress(msg: &str) {
@@ -246,18 +291,10 @@ impl Nix {
     /// `nix flake check --max-jobs N` in `dir`, with every build's interval as Nix saw it.
     pub fn flake_check_builds(&self, dir: &Path, jobs: usize) -> Result<(f64, Vec<BuildSpan>)> {
         let n = jobs.to_string();
-        let mut cmd = self.cmd(
-            dir,
-            &[
-                "flake",
-                "check",
-                "--max-jobs",
-                &n,
-                "--log-format",
-                "internal-json",
-            ],
-            true,
-        );
+        let mut cmd = self.cmd(dir, &["flake", "check", "--max-jobs", &n], true);
+        // Last: Nix applies logging options in order, and the flake flags' --print-build-logs
+        // would otherwise put back the default format.
+        cmd.args(["--log-format", "internal-json"]);
         timed_builds(&mut cmd, "nix flake check")
     }
 
@@ -488,20 +525,23 @@ pub(super) mod tests {
     fn build_events_of_internal_json() {
         let start = r#"@nix {"action":"start","fields":["/nix/store/3123-shard-inc-crc32.drv","",1,1],"id":12,"level":3,"text":"building","type":105}"#;
         assert_eq!(
-            build_event(start),
-            Some((12, Some("/nix/store/3123-shard-inc-crc32.drv".to_string())))
+            parse_line(start),
+            NixLine::BuildStart(12, "/nix/store/3123-shard-inc-crc32.drv".to_string())
         );
         assert_eq!(
-            build_event(r#"@nix {"action":"stop","id":12}"#),
-            Some((12, None))
+            parse_line(r#"@nix {"action":"stop","id":12}"#),
+            NixLine::Stop(12)
         );
-        // Other activities and lines are not build events.
+        // Other activities and malformed lines are neither builds nor messages.
         assert_eq!(
-            build_event(r#"@nix {"action":"start","id":9,"level":0,"text":"","type":104}"#),
-            None
+            parse_line(r#"@nix {"action":"start","id":9,"level":0,"text":"","type":104}"#),
+            NixLine::Other
         );
-        assert_eq!(build_event("plain text"), None);
-        assert_eq!(build_event("@nix {bad"), None);
+        assert_eq!(parse_line("@nix {bad"), NixLine::Other);
+        assert_eq!(
+            parse_line(r#"@nix {"action":"result","fields":["line"],"id":7,"type":101}"#),
+            NixLine::Log(Some(7), "line".to_string())
+        );
         let events = vec![
             (
                 0.5,
@@ -514,7 +554,7 @@ pub(super) mod tests {
             (3.0, 12, None),
             (3.5, 14, Some("/nix/store/c-shard-ni-x.drv".to_string())),
         ];
-        let spans = build_spans(&events, 4.0);
+        let spans = build_spans(&events, &BTreeMap::new(), 4.0);
         assert_eq!(spans.len(), 3);
         assert_eq!(spans[0].name(), "rts-inc");
         assert_eq!(spans[0].seconds(), 1.9);
@@ -523,10 +563,10 @@ pub(super) mod tests {
         // Never stopped: ends with the command.
         assert_eq!((spans[2].start, spans[2].stop), (3.5, 4.0));
         assert_eq!(
-            internal_json_message(r#"@nix {"action":"msg","level":0,"msg":"error: x"}"#),
-            Some("error: x".to_string())
+            parse_line(r#"@nix {"action":"msg","level":0,"msg":"error: x"}"#),
+            NixLine::Message("error: x".to_string())
         );
-        assert_eq!(internal_json_message("raw"), Some("raw".to_string()));
+        assert_eq!(parse_line("raw"), NixLine::Message("raw".to_string()));
     }
 
     #[test]
@@ -550,5 +590,26 @@ pub(super) mod tests {
         failing.args(["-c", script, "sh", "3"]);
         let e = format!("{:#}", timed_builds(&mut failing, "fake nix").unwrap_err());
         assert!(e.contains("fake nix failed") && e.ends_with("done"), "{e}");
+        // Nix 2.8 stops a build asked for on the command line only when the command ends: the
+        // build's last log line ends it.
+        let late = r#"
+            echo '@nix {"action":"start","fields":["/nix/store/h-shard-ni-a.drv"],"id":7,"type":105}' >&2
+            echo '@nix {"action":"result","fields":["last line"],"id":7,"type":101}' >&2
+            sleep 0.4
+            echo '@nix {"action":"stop","id":7}' >&2
+        "#;
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", late]);
+        let (wall, spans) = timed_builds(&mut cmd, "fake nix").unwrap();
+        assert_eq!(spans.len(), 1);
+        assert!(spans[0].seconds() < 0.2 && wall >= 0.35, "{spans:?} {wall}");
+        // Plain output (the log format overridden) is an error, not zero builds.
+        let mut plain = Command::new("sh");
+        plain.args([
+            "-c",
+            "echo \"building '/nix/store/h-shard-ni-a.drv'...\" >&2",
+        ]);
+        let e = format!("{:#}", timed_builds(&mut plain, "fake nix").unwrap_err());
+        assert!(e.contains("printed no internal-json"), "{e}");
     }
 }

@@ -24,6 +24,7 @@ fn probe_runs(c: &Ctx, module: &Path, k: u32) -> Result<Vec<f64>> {
         module: "bench".to_string(),
         export: "probe_empty".to_string(),
         seed: 0,
+        scale: crate::matrix::DEFAULT_SCALE,
     };
     let spec = ShardSpec {
         shard: &shard,

@@ -3,7 +3,7 @@
 //! `rts-shards bench --table FILE` prints it: a line naming the command that produced the
 //! figures, when, and on what machine (cores, CPU, memory, load average, Nix, nixpkgs,
 //! wasmtime), then one row per figure with its spread, target and verdict, then the document's
-//! warnings. README.md holds this text verbatim between `BEGIN` and `END`; a test fails when
+//! warnings. README.md holds this text verbatim as its block `BLOCK`; a test fails when
 //! the two disagree, so the README shows exactly the figures of the committed document.
 
 use super::metrics::{Spread, Target, fmt_target, fmt_value};
@@ -11,9 +11,8 @@ use anyhow::{Context, Result};
 use serde::Deserialize;
 use std::path::Path;
 
-/// The marker lines around the generated table in README.md.
-pub const BEGIN: &str = "<!-- bench-table:begin -->";
-pub const END: &str = "<!-- bench-table:end -->";
+/// The README block (`crate::readme`) that holds the table.
+pub const BLOCK: &str = "bench-table";
 
 /// The committed bench document, relative to the repository root.
 pub const COMMITTED: &str = "tools/bench.json";
@@ -156,75 +155,20 @@ pub fn render(d: &Doc) -> String {
     out
 }
 
-/// The text between the marker lines of a README (after BEGIN's line, up to END's line).
-pub fn readme_section(readme: &str) -> Result<&str> {
-    let b = readme
-        .find(BEGIN)
-        .with_context(|| format!("no {BEGIN} line"))?;
-    let start = b + BEGIN.len();
-    let start = start + usize::from(readme[start..].starts_with('\n'));
-    let len = readme[start..]
-        .find(END)
-        .with_context(|| format!("no {END} line after {BEGIN}"))?;
-    if readme[start + len + END.len()..].contains(BEGIN) {
-        anyhow::bail!("more than one {BEGIN} line");
-    }
-    Ok(&readme[start..start + len])
-}
-
-/// Whether `readme`'s section between the markers is `table` exactly; otherwise the first
-/// line that differs, as (line number in the section, README's line, table's line).
-pub fn compare(section: &str, table: &str) -> Option<(usize, String, String)> {
-    if section == table {
-        return None;
-    }
-    let (a, b): (Vec<&str>, Vec<&str>) = (section.lines().collect(), table.lines().collect());
-    let i = (0..a.len().max(b.len()))
-        .find(|&i| a.get(i) != b.get(i))
-        .unwrap_or(a.len().min(b.len()));
-    let at = |v: &[&str]| v.get(i).map_or("(end)".to_string(), |l| l.to_string());
-    Some((i + 1, at(&a), at(&b)))
-}
-
-/// `--table FILE --check-readme README`: exit status 0 when the README shows `table`, 1 with
-/// the first difference when not.
+/// `--table FILE --check-readme README`: exit status 0 when the README's block shows `table`,
+/// 1 with the first difference when not.
 pub fn check_readme(readme_path: &Path, table: &str) -> Result<bool> {
-    let text = std::fs::read_to_string(readme_path)
-        .with_context(|| format!("cannot read {}", readme_path.display()))?;
-    let section = readme_section(&text).with_context(|| format!("in {}", readme_path.display()))?;
-    match compare(section, table) {
-        None => Ok(true),
-        Some((line, readme, want)) => {
-            eprintln!(
-                "{} disagrees with the bench document at line {line} of its table:\n  README: \
-                 {readme}\n  table:  {want}\nregenerate the lines between {BEGIN} and {END} with \
-                 `rts-shards bench --table {COMMITTED} --update-readme README.md`",
-                readme_path.display()
-            );
-            Ok(false)
-        }
-    }
+    crate::readme::check(
+        readme_path,
+        BLOCK,
+        table,
+        &format!("rts-shards bench --table {COMMITTED} --update-readme README.md"),
+    )
 }
 
-/// `readme` with the section between the markers replaced by `table`.
-pub fn replace_section(readme: &str, table: &str) -> Result<String> {
-    let old = readme_section(readme)?;
-    let start = old.as_ptr() as usize - readme.as_ptr() as usize;
-    Ok(format!(
-        "{}{table}{}",
-        &readme[..start],
-        &readme[start + old.len()..]
-    ))
-}
-
-/// `--table FILE --update-readme README`: writes the table between the README's markers
-/// (atomically).
+/// `--table FILE --update-readme README`: writes the table into the README's block.
 pub fn update_readme(readme_path: &Path, table: &str) -> Result<()> {
-    let text = std::fs::read_to_string(readme_path)
-        .with_context(|| format!("cannot read {}", readme_path.display()))?;
-    let new =
-        replace_section(&text, table).with_context(|| format!("in {}", readme_path.display()))?;
-    crate::atomic::write_atomic(readme_path, new.as_bytes())
+    crate::readme::update(readme_path, BLOCK, table)
 }
 
 /// Reads a bench document and renders its table.
@@ -324,31 +268,6 @@ mod tests {
             "{t}"
         );
         assert!(t.ends_with("\n- warning: machine shared\n"), "{t}");
-    }
-
-    #[test]
-    fn readme_sections() {
-        let r = format!("# x\n{BEGIN}\nline 1\nline 2\n{END}\nrest\n");
-        assert_eq!(readme_section(&r).unwrap(), "line 1\nline 2\n");
-        assert_eq!(compare("line 1\nline 2\n", "line 1\nline 2\n"), None);
-        assert_eq!(
-            compare("line 1\nline 2\n", "line 1\nline 3\n"),
-            Some((2, "line 2".into(), "line 3".into()))
-        );
-        assert_eq!(
-            compare("a\n", "a\nb\n"),
-            Some((2, "(end)".into(), "b".into()))
-        );
-        // A missing trailing newline is a difference too.
-        assert!(compare("a", "a\n").is_some());
-        assert!(readme_section("no markers").is_err());
-        assert!(readme_section(&format!("{BEGIN}\nx")).is_err());
-        assert!(readme_section(&format!("{BEGIN}\n{END}\n{BEGIN}\n{END}")).is_err());
-        assert_eq!(readme_section(&format!("{BEGIN}\n{END}")).unwrap(), "");
-        let updated = replace_section(&r, "new\n").unwrap();
-        assert_eq!(updated, format!("# x\n{BEGIN}\nnew\n{END}\nrest\n"));
-        assert_eq!(readme_section(&updated).unwrap(), "new\n");
-        assert!(replace_section("none", "x").is_err());
     }
 
     #[test]

@@ -8,8 +8,9 @@ use std::process::{Command, Output};
 
 /// A test-suite module. `test_pass` returns, `test_trap` traps, `test_seed` traps unless the
 /// seed is 42, `test_loop` never returns, `test_grow` grows memory by 1024 pages (64 MiB) and
-/// traps if that fails, `test_sleepy` spins for a while (about 0.3 s); `probe_empty` (not a
-/// test) does nothing, as in the real test suite.
+/// traps if that fails, `test_sleepy` spins for a while (about 0.3 s); `scaled_seed`, the
+/// deeper twin of `test_seed`, traps unless the scale is 3 too; `probe_empty` (not a test) does
+/// nothing, as in the real test suite.
 pub fn suite_wat(memory64: bool) -> String {
     let (mem, grow_arg, grow_fail) = if memory64 {
         ("(memory i64 1)", "i64.const 1024", "i64.const -1 i64.eq")
@@ -23,6 +24,9 @@ pub fn suite_wat(memory64: bool) -> String {
   (func (export "test_trap") (param i64) unreachable)
   (func (export "test_seed") (param i64)
     local.get 0 i64.const 42 i64.ne if unreachable end)
+  (func (export "scaled_seed") (param i64 i32)
+    local.get 0 i64.const 42 i64.ne if unreachable end
+    local.get 1 i32.const 3 i32.ne if unreachable end)
   (func (export "test_loop") (param i64) (loop $l br $l))
   (func (export "test_grow") (param i64)
     {grow_arg} memory.grow {grow_fail} if unreachable end)

@@ -4,6 +4,7 @@
 //! division, and LEB128/SLEB128 encodings of any length: known vectors, agreement with the
 //! 64-bit codec, round trips, padded forms and truncation.
 
+use crate::fixtures::vectors;
 use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -48,9 +49,14 @@ fn nat_any(rng: &mut Rng, max_limbs: usize) -> Nat {
     Nat::from_limbs(&limbs)
 }
 
+/// Random pairs in `nat_vs_u128`: the final shift of `u128_any` is uniform over 128 widths, so
+/// 60,000 pairs give each width of each operand about 470 times, and each pair of limb counts
+/// (0 to 4 limbs each, so each division shape) thousands of times.
+const U128_PAIRS: usize = 60_000;
+
 fn nat_vs_u128(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..1_260_000 {
+    for i in 0..ctx.scaled(U128_PAIRS) {
         let (a, b) = (u128_any(&mut rng), u128_any(&mut rng));
         let (na, nb) = (Nat::from_u128(a), Nat::from_u128(b));
         check_eq!(ctx, na.to_u128(), Some(a), "#{i}: u128 round trip");
@@ -111,9 +117,13 @@ fn i128_any(rng: &mut Rng) -> i128 {
     }
 }
 
+/// Random pairs in `int_vs_i128`: 20,000 pairs give each of the 4 sign combinations about 5,000
+/// times (each operand near `i128::MIN` some 2,500 times), every width of each among them.
+const I128_PAIRS: usize = 20_000;
+
 fn int_vs_i128(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..420_000 {
+    for i in 0..ctx.scaled(I128_PAIRS) {
         let (a, b) = (i128_any(&mut rng), i128_any(&mut rng));
         let (ia, ib) = (Int::from_i128(a), Int::from_i128(b));
         check_eq!(ctx, ia.to_i128(), Some(a), "#{i}: i128 round trip");
@@ -156,9 +166,14 @@ fn int_vs_i128(ctx: &Ctx) {
     );
 }
 
+/// Random triples in `nat_identities`: 6,000 give each of the 25 x 17 limb counts of `a` and
+/// `b` about 14 times, and each limb draws one of the carry-stressing values (0, MAX, 2^31, 1)
+/// two times in three, so the long-division correction steps are reached many times.
+const NAT_TRIPLES: usize = 6_000;
+
 fn nat_identities(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for i in 0..126_000 {
+    for i in 0..ctx.scaled(NAT_TRIPLES) {
         let a = nat_any(&mut rng, 24);
         let b = nat_any(&mut rng, 16);
         let c = nat_any(&mut rng, 8);
@@ -207,9 +222,13 @@ fn nat_identities(ctx: &Ctx) {
     }
 }
 
+/// Random pairs in `int_identities`: 6,000 give each of the 4 sign combinations 1,500 times,
+/// each of the 13 x 13 limb counts about 35 times.
+const INT_PAIRS: usize = 6_000;
+
 fn int_identities(ctx: &Ctx) {
     let mut rng = ctx.rng(&[4]);
-    for i in 0..126_000 {
+    for i in 0..ctx.scaled(INT_PAIRS) {
         let mk = |rng: &mut Rng| Int::from_parts(rng.chance(50), nat_any(rng, 12));
         let (a, b) = (mk(&mut rng), mk(&mut rng));
         check_eq!(ctx, a.add(&b).sub(&b), a, "#{i}: (a+b)-b");
@@ -252,11 +271,21 @@ fn enc_int(n: &Int) -> Vec<u8> {
     v
 }
 
+/// Random values in `leb128_vectors`' agreement with the 64-bit codec: 5,000 give each of the 65
+/// widths about 75 times, so every LEB128 and SLEB128 length of a 64-bit value dozens of times.
+const CODEC_VALUES: usize = 5_000;
+
+/// Public vectors first: the DWARF 5 standard's (section 7.6, figures 22 and 23) and
+/// Wikipedia's ("LEB128": 624485, -123456), as in the `leb128` module; then values past 64 bits.
 fn leb128_vectors(ctx: &Ctx) {
     let nats: &[(u128, &[u8])] = &[
         (0, &[0x00]),
+        (2, &[0x02]),
         (127, &[0x7f]),
         (128, &[0x80, 0x01]),
+        (129, &[0x81, 0x01]),
+        (130, &[0x82, 0x01]),
+        (12_857, &[0xb9, 0x64]),
         (624_485, &[0xe5, 0x8e, 0x26]),
         (
             1 << 64,
@@ -277,20 +306,13 @@ fn leb128_vectors(ctx: &Ctx) {
             "decode {v}"
         );
     }
-    let ints: &[(i128, &[u8])] = &[
-        (0, &[0x00]),
-        (-1, &[0x7f]),
-        (63, &[0x3f]),
-        (64, &[0xc0, 0x00]),
-        (-64, &[0x40]),
-        (-65, &[0xbf, 0x7f]),
-        (-123_456, &[0xc0, 0xbb, 0x78]),
-        (
-            -(1 << 64),
-            &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7e],
-        ),
-    ];
-    for &(v, bytes) in ints {
+    // Beyond i64: the codec is for any size.
+    let wide: &[(i128, &[u8])] = &[(
+        -(1 << 64),
+        &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7e],
+    )];
+    let shared = vectors::SLEB128.iter().map(|&(v, b)| (i128::from(v), b));
+    for (v, bytes) in shared.chain(wide.iter().copied()) {
         check_eq!(
             ctx,
             enc_int(&Int::from_i128(v)),
@@ -319,7 +341,7 @@ fn leb128_vectors(ctx: &Ctx) {
     );
     // Agreement with the 64-bit codec.
     let mut rng = ctx.rng(&[5]);
-    for _ in 0..105_000 {
+    for _ in 0..ctx.scaled(CODEC_VALUES) {
         let u = rng.u64_any_width();
         let mut want = Vec::new();
         leb128::write_u64(&mut want, u);
@@ -341,9 +363,14 @@ fn leb128_vectors(ctx: &Ctx) {
     }
 }
 
+/// Random naturals in `leb128_roundtrip`: 4,000 give each limb count 0 to 40 about 100 times,
+/// each with both signs about 50 times (so every SLEB128 length up to some 180 bytes, sign-bit
+/// boundaries included).
+const ROUNDTRIP_NATS: usize = 4_000;
+
 fn leb128_roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[6]);
-    for i in 0..84_000 {
+    for i in 0..ctx.scaled(ROUNDTRIP_NATS) {
         let n = nat_any(&mut rng, 40);
         let e = enc_nat(&n);
         check_eq!(
@@ -383,9 +410,13 @@ fn leb128_roundtrip(ctx: &Ctx) {
     }
 }
 
+/// Random naturals in `leb128_truncation`, every prefix of each tried: 1,000 give each limb count
+/// 0 to 20 about 50 times.
+const TRUNCATED_NATS: usize = 1_000;
+
 fn leb128_truncation(ctx: &Ctx) {
     let mut rng = ctx.rng(&[7]);
-    for i in 0..21_000 {
+    for i in 0..ctx.scaled(TRUNCATED_NATS) {
         let n = nat_any(&mut rng, 20);
         let e = enc_nat(&n);
         for cut in 0..e.len() {

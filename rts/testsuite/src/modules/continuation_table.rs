@@ -83,8 +83,11 @@ fn bad_indices(ctx: &Ctx) {
     consistent(ctx, &t, "after bad removals");
 }
 
-/// Random steps of `model` (growth and shrinkage phases of 5,000 steps each).
-pub const MODEL_STEPS: usize = 4_200_000;
+/// Random steps of `model` (growth and shrinkage phases of 5,000 steps each): 50,000 steps are 5
+/// growth phases, each adding some 1,500 live entries net, and 5 shrinkage phases, each freeing
+/// some 1,200, so the table grows from 16 slots to a few thousand through several doublings,
+/// and every phase reuses freed slots (LIFO, checked on every insert) and removes absent ones.
+pub const MODEL_STEPS: usize = 50_000;
 
 fn model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
@@ -93,7 +96,7 @@ fn model(ctx: &Ctx) {
     // The live indices in a vector too, to pick a random one in constant time.
     let mut keys: Vec<u32> = Vec::new();
     let mut freed: Vec<u32> = Vec::new();
-    for step in 0..MODEL_STEPS {
+    for step in 0..ctx.scaled(MODEL_STEPS) {
         // Phases of growth and shrinkage.
         let insert_bias = if (step / 5_000) % 2 == 0 { 65 } else { 35 };
         if m.is_empty() || rng.chance(insert_bias) {

@@ -1,14 +1,11 @@
 //! GC components on their own: object headers and values, the mark bitmap against a `Vec<bool>`
 //! model, the growing mark stack, the remembered set, the partition table, and the write
 //! barriers of the generational (old-to-young slots remembered) and incremental (SATB: the
-//! overwritten target is shaded) collectors; every collector over a bounded heap; the
-//! incremental collector's bounded increments over an 80,000-field array marked and updated in
-//! slices, with the mutator storing into and loading from the array between slices.
+//! overwritten target is shaded) collectors; every collector over a bounded heap. (Arrays marked
+//! and updated in slices by the incremental collector are the `array_slicing` module's.)
 
 use crate::fixtures::bounded::fill_collect_refill;
 use crate::harness::{check, check_eq, tests, Ctx, SubTest};
-use crate::model::{self, MObj, MVal, Model};
-use alloc::format;
 use alloc::vec::Vec;
 use rts::gc::copying::Copying;
 use rts::gc::generational::Generational;
@@ -21,7 +18,7 @@ use rts::gc::policy::remset::RememberedSet;
 use rts::gc::{Collector, Progress};
 use rts::memory::{HeapSizing, VecMemory};
 use rts::object::{self, Kind, KINDS};
-use rts::types::{Word, WORD_SIZE};
+use rts::types::WORD_SIZE;
 
 /// The sub-tests, in order, named after their functions (the only place the names are written).
 pub const TESTS: &[SubTest] = tests![
@@ -32,8 +29,7 @@ pub const TESTS: &[SubTest] = tests![
     partition_table,
     generational_barrier,
     satb_barrier,
-    bounded_heaps,
-    sliced_large_array
+    bounded_heaps
 ];
 
 /// Words of a bounded dense heap: a few hundred small objects, enough to grow the memory by
@@ -50,9 +46,13 @@ const BOUNDED_PARTITIONS: usize = 12;
 /// allocation partition, which may be nearly empty, is paid for by one extra partition.
 const UNRECLAIMED_PER_PARTITION: usize = BOUNDED_PARTITION / 2;
 
+/// Random headers in `object_model`: 2,000 give each of the 7 kinds about 280 times, with
+/// auxiliary values over the whole 20 bits.
+const HEADERS: usize = 2_000;
+
 fn object_model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for _ in 0..6_000_000 {
+    for _ in 0..ctx.scaled(HEADERS) {
         let kind = KINDS[rng.index(KINDS.len())];
         let aux = rng.index(1 << 20);
         let h = object::header(kind, aux);
@@ -118,13 +118,17 @@ fn object_model(ctx: &Ctx) {
     );
 }
 
+/// Random steps of `bitmap` on 3,000 bits: 60,000 steps touch each bit about 20 times (each of
+/// the 3 operations on it several times), and the `next_set` searches span every word boundary.
+const BITMAP_STEPS: usize = 60_000;
+
 fn bitmap(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
     let n = 3_000;
     let mut bm = MarkBitmap::new();
     bm.ensure(n);
     let mut model = alloc::vec![false; n];
-    for step in 0..30_000_000 {
+    for step in 0..ctx.scaled(BITMAP_STEPS) {
         let a = rng.index(n);
         match rng.below(4) {
             0 | 1 => check_eq!(
@@ -160,8 +164,10 @@ fn bitmap(ctx: &Ctx) {
     check!(ctx, bm.is_clear(), "bitmap not clear after clear_all");
 }
 
-/// Depth of the comb in `mark_stack`.
-pub const COMB: usize = 150_000;
+/// Depth of the comb in `mark_stack` (not scaled: the depth is the point). Marking a comb keeps
+/// every leaf on the stack until the spine ends, so a comb 1,000 deep needs a stack of 1,000
+/// entries: the first stack (64 entries) overflows and doubles 4 times, to 1,024.
+pub const COMB: usize = 1_000;
 
 fn mark_stack(ctx: &Ctx) {
     let mut st = MarkStack::new();
@@ -214,11 +220,15 @@ fn mark_stack(ctx: &Ctx) {
     );
 }
 
+/// Random inserts of `remembered_set` into 500 slots: 5,000 insert each slot about 10 times, so
+/// (all but about one in 20,000 slots) both a first insert and repeated ones of every slot.
+const REMEMBERED_INSERTS: usize = 5_000;
+
 fn remembered_set(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
     let mut rs = RememberedSet::new();
     let mut model: Vec<usize> = Vec::new();
-    for _ in 0..3_000_000 {
+    for _ in 0..ctx.scaled(REMEMBERED_INSERTS) {
         let s = rng.index(500);
         check_eq!(ctx, rs.insert(s), !model.contains(&s), "insert({s})");
         if !model.contains(&s) {
@@ -480,230 +490,5 @@ fn bounded_heaps(ctx: &Ctx) {
         gc.words() == before.as_slice() && gc.verify(&roots).is_ok(),
         "a refused collection changed the heap: {:?}",
         gc.verify(&roots)
-    );
-}
-
-/// Fields of the large array of `sliced_large_array`: 80 times its budget, so that marking and
-/// updating it take about 80 increments each (a collector scanning whole objects would do all
-/// of it in one increment, 80 times over the bound).
-const SLICED_FIELDS: usize = 80_000;
-/// Work budget and partition words of `sliced_large_array`.
-const SLICED_BUDGET: usize = 1_000;
-const SLICED_PARTITION: usize = 1_024;
-
-/// An incremental increment's work against its bound (the budget plus one partition, see
-/// `rts::gc::incremental`); returns the work.
-fn bounded_increment(ctx: &Ctx, gc: &mut Incremental, roots: &mut [Word], what: &str) -> usize {
-    gc.collect_increment(roots)
-        .unwrap_or_else(|e| ctx.fail(format_args!("{what}: {e}")));
-    let r = gc
-        .incremental_report()
-        .unwrap_or_else(|| ctx.fail(format_args!("{what}: no report")));
-    check!(
-        ctx,
-        r.work <= SLICED_BUDGET + SLICED_PARTITION && r.budget == SLICED_BUDGET,
-        "{what}: {} words of work in an increment of budget {}",
-        r.work,
-        r.budget
-    );
-    r.work
-}
-
-/// The incremental collector on an array of [`SLICED_FIELDS`] fields, each pointing to a box
-/// that sits between two garbage variants (so the boxes' partitions are 40% live and
-/// evacuated). Every increment stays within the bound. While the array is partly scanned, the
-/// mutator overwrites a pointer in the unscanned part (its box must be shaded at once: the
-/// SATB barrier) and stores a fresh object into the scanned part. While it is partly updated,
-/// the mutator loads a not yet updated field through the read barrier (a forwarding stub
-/// resolved to the copy) and stores into the part not yet updated (the stored value resolved,
-/// and kept by the rest of the update). The model checks the heap at those points and at the
-/// end, and the cycle is checked against a snapshot of its start.
-fn sliced_large_array(ctx: &Ctx) {
-    let what = "sliced array";
-    let n = SLICED_FIELDS;
-    // Objects: 0 the continuation table, 1 the array, then (garbage variant, box) pairs and a
-    // last garbage variant; box of field i: 3 + 2i.
-    let mut objects = alloc::vec![
-        MObj {
-            kind: Kind::Array,
-            fields: Vec::new(),
-            bytes: 0,
-        },
-        MObj {
-            kind: Kind::Array,
-            fields: (0..n).map(|i| MVal::Ref(3 + 2 * i)).collect(),
-            bytes: 0,
-        },
-    ];
-    for i in 0..=n {
-        objects.push(MObj {
-            kind: Kind::Variant,
-            fields: alloc::vec![MVal::Scalar(i)],
-            bytes: 0,
-        });
-        if i < n {
-            objects.push(MObj {
-                kind: Kind::MutBox,
-                fields: alloc::vec![MVal::Scalar(i)],
-                bytes: 0,
-            });
-        }
-    }
-    let mut m = Model {
-        objects,
-        roots: alloc::vec![MVal::Ref(model::CONT_TABLE), MVal::Ref(1)],
-    };
-    let mut gc = Incremental::new(IncrementalParams {
-        partition_words: SLICED_PARTITION,
-        increment_words: SLICED_BUDGET,
-        // No pacing: the budget stays small against the heap, so the array takes many slices.
-        pace: 0,
-        evacuate_below_percent: 50,
-        ..IncrementalParams::default()
-    });
-    let mut roots = model::build_heap(&m, &mut gc)
-        .unwrap_or_else(|e| ctx.fail(format_args!("{what}: building: {e}")));
-    let built = model::check(ctx, &m, &gc, &roots, false, &format!("{what}, built"));
-    let snap = model::snapshot(&gc, &built)
-        .unwrap_or_else(|| ctx.fail(format_args!("{what}: no snapshot")));
-    let arr = object::addr_of(roots[1]);
-    let field = |i: usize| arr + 2 + i; // element 0 is the identity
-                                        // Marking: run until the array is partly scanned, far from both ends.
-    let mut sliced_marking = 0;
-    let mut inc = 0;
-    while gc.phase() != Phase::Evacuate {
-        bounded_increment(
-            ctx,
-            &mut gc,
-            &mut roots,
-            &format!("{what}, increment {inc}"),
-        );
-        inc += 1;
-        let Some((a, next)) = gc.slice() else {
-            continue;
-        };
-        if a != arr || gc.phase() != Phase::Mark {
-            continue;
-        }
-        sliced_marking += 1;
-        if sliced_marking != n / SLICED_BUDGET / 2 {
-            continue;
-        }
-        // `next` is an offset; model field j is at offset 2 + j.
-        let unscanned = next - 2 + 10;
-        let MVal::Ref(boxed) = m.objects[1].fields[unscanned] else {
-            ctx.fail(format_args!("{what}: field {unscanned} is no pointer"))
-        };
-        let boxed_at = object::addr_of(gc.words()[field(unscanned)]);
-        check!(
-            ctx,
-            !gc.is_marked(boxed_at),
-            "{what}: box {boxed} behind the scan position {next} marked early"
-        );
-        gc.write(arr, 2 + unscanned, object::scalar(7));
-        m.objects[1].fields[unscanned] = MVal::Scalar(7);
-        check!(
-            ctx,
-            gc.is_marked(boxed_at),
-            "{what}: pointer overwritten in the unscanned part not shaded by the SATB barrier"
-        );
-        let scanned = next - 2 - 10;
-        let id = m.objects.len();
-        m.objects.push(MObj {
-            kind: Kind::MutBox,
-            fields: alloc::vec![MVal::Scalar(id)],
-            bytes: 0,
-        });
-        let mut addrs = alloc::vec![0; m.objects.len()];
-        model::build::alloc_objects(&m, &[id], &mut addrs, &mut gc)
-            .unwrap_or_else(|e| ctx.fail(format_args!("{what}: {e}")));
-        gc.write(arr, 2 + scanned, object::ptr(addrs[id]));
-        m.objects[1].fields[scanned] = MVal::Ref(id);
-        model::check(ctx, &m, &gc, &roots, false, &format!("{what}, mid-mark"));
-    }
-    check!(
-        ctx,
-        sliced_marking >= n / SLICED_BUDGET - 1,
-        "{what}: the array was marked in {sliced_marking} increments"
-    );
-    // Evacuation, then updating: run until the array is partly updated, far from both ends.
-    let mut sliced_updating = 0;
-    loop {
-        bounded_increment(
-            ctx,
-            &mut gc,
-            &mut roots,
-            &format!("{what}, increment {inc}"),
-        );
-        inc += 1;
-        if gc.phase() == Phase::Idle {
-            break;
-        }
-        let Some((a, next)) = gc.slice() else {
-            continue;
-        };
-        if a != arr || gc.phase() != Phase::Update {
-            continue;
-        }
-        sliced_updating += 1;
-        if sliced_updating != n / SLICED_BUDGET / 2 {
-            continue;
-        }
-        let ahead = next - 2 + 10;
-        let raw = gc.words()[field(ahead)];
-        check!(
-            ctx,
-            object::is_forwarded(gc.words()[object::addr_of(raw)]),
-            "{what}: field {ahead} ahead of the update cursor {next} does not point to a stub"
-        );
-        let loaded = gc.resolve(raw);
-        let MVal::Ref(boxed) = m.objects[1].fields[ahead] else {
-            ctx.fail(format_args!("{what}: field {ahead} is no pointer"))
-        };
-        check_eq!(
-            ctx,
-            gc.words()[object::addr_of(loaded)],
-            object::header(Kind::MutBox, boxed),
-            "{what}: box loaded through the read barrier from field {ahead}"
-        );
-        // Store the loaded box, and a stale pointer to another, into fields not yet updated.
-        let other = ahead + 5;
-        let stale = gc.words()[field(other + 1)];
-        gc.write(arr, 2 + other, stale);
-        m.objects[1].fields[other] = m.objects[1].fields[other + 1];
-        gc.write(arr, 2 + ahead + 1, loaded);
-        m.objects[1].fields[ahead + 1] = MVal::Ref(boxed);
-        for f in [other, ahead + 1] {
-            let w = gc.words()[field(f)];
-            check!(
-                ctx,
-                !object::is_forwarded(gc.words()[object::addr_of(w)]),
-                "{what}: a store into field {f} left a pointer to a stub"
-            );
-        }
-        let behind = next - 2 - 10;
-        let w = gc.words()[field(behind)];
-        check!(
-            ctx,
-            !object::is_ptr(w) || !object::is_forwarded(gc.words()[object::addr_of(w)]),
-            "{what}: field {behind} behind the update cursor {next} still points to a stub"
-        );
-        model::check(ctx, &m, &gc, &roots, false, &format!("{what}, mid-update"));
-    }
-    check!(
-        ctx,
-        sliced_updating >= n / SLICED_BUDGET - 1,
-        "{what}: the array was updated in {sliced_updating} increments"
-    );
-    let label = format!("{what}, after the cycle ({inc} increments)");
-    model::check(ctx, &m, &gc, &roots, false, &label);
-    model::check_cycle(ctx, &gc, &snap, &label);
-    let freed: usize = gc
-        .incremental_report()
-        .map_or(0, |r| r.freed.iter().map(|&(_, k)| k).sum());
-    check!(
-        ctx,
-        freed * SLICED_PARTITION >= n * Kind::Variant.size(0),
-        "{what}: {freed} partitions freed, fewer than the garbage variants fill"
     );
 }

@@ -21,15 +21,20 @@ use alloc::string::String;
 use alloc::vec::Vec;
 use rts::object::Kind;
 
-/// Collection rounds per heap and collector.
-#[cfg(not(feature = "incremental"))]
-pub const ROUNDS: usize = 280;
-/// Collection rounds per heap and collector (the incremental collector checks every increment).
-#[cfg(feature = "incremental")]
-pub const ROUNDS: usize = 10;
+/// Collection rounds per heap and collector, each followed by random mutation: 4 rounds collect
+/// the heap as built (the shape the heap guards), then a heap that mutation has changed, and
+/// then twice more, so that the generational collector collects objects it promoted and stores
+/// made after that, and the incremental collector starts cycles on a heap it has already
+/// compacted.
+pub const ROUNDS: usize = 4;
 
-/// The size of the scalable heaps (objects, fields or roots; see each heap).
-const N: usize = 40_000;
+/// The size of the scalable heaps (objects, fields or roots; see each heap; not scaled: the
+/// sizes are what the heaps guard). With 2,000 every scalable heap of objects takes 3,000 words
+/// or more, so it spans at least 6 partitions of the largest size the incremental plan draws
+/// (512 words) and many of the smallest; the large arrays have 4,000 fields, 8 such partitions;
+/// `deep_chain`'s comb takes the mark stack through 6 doublings; `shared_by_roots` has 1,000
+/// roots to update.
+const N: usize = 2_000;
 
 /// `heaps! { a, b; c }` declares [`TESTS`], the table of sub-tests `"a"`, `"b"` and `"c"`, running
 /// [`predefined`] with the builders `a` and `b` and [`scripted`] with the script `c`, and
@@ -85,7 +90,7 @@ fn predefined(ctx: &Ctx, make: fn() -> Model) {
             roots,
             gc.as_mut(),
             &mut rng,
-            Rounds::exactly(ROUNDS),
+            Rounds::exactly(ctx.scaled(ROUNDS)),
         );
     }
 }
@@ -141,7 +146,8 @@ fn cycle() -> Model {
     )
 }
 
-/// A comb 2N deep (leaf before next): overflows the first 64-entry mark stack many times.
+/// A comb 2N deep (leaf before next): marking it keeps every leaf on the stack, so the first
+/// 64-entry mark stack overflows and doubles 6 times (to 4,096 entries).
 fn deep_chain() -> Model {
     let n = 2 * N;
     let mut objs = Vec::new();

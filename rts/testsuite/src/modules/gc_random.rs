@@ -29,11 +29,25 @@ pub const MIN_ROUNDS: usize = 4;
 /// The work of the model checks of one heap and collector (see [`Rounds::work`]): after
 /// [`MIN_ROUNDS`], rounds go on until the checks after every collection, increment and mutation
 /// have done this much, so chunks do similar work whatever heaps they draw.
+///
+/// 60,000 units: a heap with some 4,000 of its objects live (about 9,000 units a round) runs 7
+/// rounds or more, and one whose live part mutation has cut to a few dozen objects (most heaps,
+/// after a few rounds of dropped roots) runs about 100 to 500 rounds, its live part rebuilt,
+/// rewired and collected again many times over; a full collection is requested with 35% a
+/// round, so even a 7-round heap sees one in 95 cases in 100. The largest heaps (20,000
+/// objects, half live) do some 80,000 units in their [`MIN_ROUNDS`], not much over the budget,
+/// so the chunks' work stays balanced.
 #[cfg(not(feature = "incremental"))]
-pub const ROUND_WORK: usize = 900_000;
+pub const ROUND_WORK: usize = 60_000;
 /// The work of the model checks of one heap and collector (see the stop-the-world value).
+///
+/// The incremental collector's rounds check every increment, so a heap with thousands of live
+/// objects can do 150,000 to 950,000 units in its [`MIN_ROUNDS`] alone; a budget of 250,000
+/// keeps the chunks within about -5%/+25% of their mean work (a smaller one would leave a chunk
+/// that draws such a heap twice as long as the others), and gives the other heaps 300 rounds
+/// and more once their live part is small.
 #[cfg(feature = "incremental")]
-pub const ROUND_WORK: usize = 1_100_000;
+pub const ROUND_WORK: usize = 250_000;
 
 /// The sub-test table of chunk `$c`: heaps 0 to 9, each under every collector of the build, in
 /// the order of [`PLANS`].
@@ -107,7 +121,7 @@ fn heap<const C: u64, const P: usize, const K: u64>(ctx: &Ctx) {
     let m = model::random_model(&mut rng, &params);
     let rounds = Rounds {
         min: MIN_ROUNDS,
-        work: ROUND_WORK,
+        work: ctx.scaled(ROUND_WORK),
     };
     let mut schedule = RandomSchedule {
         rng: &mut mrng,

@@ -1,6 +1,7 @@
 //! LEB128 / SLEB128: known encodings, round trips of random values of every width, agreement
 //! with a 128-bit reference decoder on arbitrary byte strings, truncation and overflow.
 
+use crate::fixtures::vectors;
 use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::vec::Vec;
 use rts::leb128::{self, Leb128Error, Reader};
@@ -27,13 +28,22 @@ fn encode_i(v: i64) -> Vec<u8> {
     out
 }
 
+/// Public vectors, of one to ten bytes: the DWARF 5 standard's examples (section 7.6, "Variable
+/// Length Data", figure 22 for unsigned: 2, 127, 128, 129, 130, 12857; figure 23 for signed: 2,
+/// -2, 127, -127, 128, -128, 129, -129), and Wikipedia's "LEB128" article (624485 = E5 8E 26,
+/// -123456 = C0 BB 78); the rest are the extremes of each width. Each was checked against an
+/// independent encoder (a few lines of Python) before it was written here.
 fn known_vectors(ctx: &Ctx) {
     let unsigned: &[(u64, &[u8])] = &[
         (0, &[0x00]),
         (1, &[0x01]),
+        (2, &[0x02]),
         (127, &[0x7f]),
         (128, &[0x80, 0x01]),
+        (129, &[0x81, 0x01]),
+        (130, &[0x82, 0x01]),
         (300, &[0xac, 0x02]),
+        (12_857, &[0xb9, 0x64]),
         (624_485, &[0xe5, 0x8e, 0x26]),
         (
             u64::MAX,
@@ -49,14 +59,7 @@ fn known_vectors(ctx: &Ctx) {
             "read_u64 of {bytes:02x?}"
         );
     }
-    let signed: &[(i64, &[u8])] = &[
-        (0, &[0x00]),
-        (-1, &[0x7f]),
-        (63, &[0x3f]),
-        (64, &[0xc0, 0x00]),
-        (-64, &[0x40]),
-        (-65, &[0xbf, 0x7f]),
-        (-123_456, &[0xc0, 0xbb, 0x78]),
+    let extremes: &[(i64, &[u8])] = &[
         (
             i64::MAX,
             &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00],
@@ -66,7 +69,7 @@ fn known_vectors(ctx: &Ctx) {
             &[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x7f],
         ),
     ];
-    for &(v, bytes) in signed {
+    for &(v, bytes) in vectors::SLEB128.iter().chain(extremes) {
         check_eq!(ctx, encode_i(v), bytes.to_vec(), "write_i64({v})");
         check_eq!(
             ctx,
@@ -96,10 +99,15 @@ fn known_vectors(ctx: &Ctx) {
     );
 }
 
+/// Random values in `roundtrip`: widths 0 to 64 are drawn uniformly, so 20,000 values give each
+/// width about 300 times and each of the 10 encoded lengths (1 to 10 bytes) at least 300 times
+/// (10 bytes: width 64 only), signed and unsigned.
+const ROUNDTRIP_VALUES: usize = 20_000;
+
 fn roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
     let mut buf = Vec::new();
-    for i in 0..4_800_000 {
+    for i in 0..ctx.scaled(ROUNDTRIP_VALUES) {
         let u = rng.u64_any_width();
         buf.clear();
         let n = leb128::write_u64(&mut buf, u);
@@ -194,9 +202,14 @@ fn encoding_like(rng: &mut Rng) -> Vec<u8> {
     v
 }
 
+/// Random inputs in `reference_decoder`: 12 lengths times 9 last-byte classes are 108 shapes, so
+/// 30,000 inputs give each shape about 280 times, and the truncated (10%) and all-0x80/0xff
+/// (20%) variants of each shape dozens of times.
+const DECODER_INPUTS: usize = 30_000;
+
 fn reference_decoder(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..7_200_000 {
+    for i in 0..ctx.scaled(DECODER_INPUTS) {
         let input = encoding_like(&mut rng);
         let want_u = reference(&input, false).map(|(v, n)| (v as u64, n));
         check_eq!(
@@ -215,9 +228,13 @@ fn reference_decoder(ctx: &Ctx) {
     }
 }
 
+/// Random values in `truncation`, every proper prefix of each tried: 2,000 values give each of the
+/// 65 widths about 30 times, so every cut of every encoded length is tried dozens of times.
+const TRUNCATED_VALUES: usize = 2_000;
+
 fn truncation(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for _ in 0..480_000 {
+    for _ in 0..ctx.scaled(TRUNCATED_VALUES) {
         let u = rng.u64_any_width();
         let enc = encode_u(u);
         for cut in 0..enc.len() {
@@ -296,9 +313,14 @@ fn overflow(ctx: &Ctx) {
     }
 }
 
+/// Random value pairs in `reader`'s one stream: 2,000 pairs are 4,000 values, each width about
+/// 60 times, so the reader steps over every encoded length, signed and unsigned, dozens of times
+/// at ever-changing offsets in the stream.
+const READER_PAIRS: usize = 2_000;
+
 fn reader(ctx: &Ctx) {
     let mut rng = ctx.rng(&[4]);
-    let values: Vec<(u64, i64)> = (0..120_000)
+    let values: Vec<(u64, i64)> = (0..ctx.scaled(READER_PAIRS))
         .map(|_| (rng.u64_any_width(), rng.u64_any_width() as i64))
         .collect();
     let mut buf = Vec::new();

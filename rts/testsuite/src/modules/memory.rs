@@ -20,11 +20,14 @@ fn pattern(alloc_no: usize, i: usize) -> Word {
     (alloc_no as Word).wrapping_mul(0x9E37_79B9) ^ (i as Word) ^ 0x5A5A
 }
 
-/// Heaps in `allocations_survive_growth`, each grown by 3,000 allocations.
-pub const GROWTH_HEAPS: u64 = 275;
+/// Heaps in `allocations_survive_growth`, each grown by 3,000 allocations (2% of them up to 3
+/// pages, the rest under 64 words), which takes a heap to about 100 pages through 7 doublings of
+/// its memory, each copying everything allocated so far: 3 heaps see those growths at different
+/// moments and sizes of the allocation that triggers them.
+pub const GROWTH_HEAPS: u64 = 3;
 
 fn allocations_survive_growth(ctx: &Ctx) {
-    for h in 0..GROWTH_HEAPS {
+    for h in 0..ctx.scaled_u64(GROWTH_HEAPS) {
         survive_growth(ctx, h);
     }
 }
@@ -206,6 +209,11 @@ fn page_rounding(ctx: &Ctx) {
     );
 }
 
+/// Random cases of `sizing`'s properties: 10,000 give each of the 64 growth ratios (numerator
+/// and denominator 1 to 8 above it) about 150 times, live sizes of every width, and the
+/// overflowing multiplications (live sizes of 61 bits and more) hundreds of times.
+const SIZING_CASES: usize = 10_000;
+
 fn sizing(ctx: &Ctx) {
     let s = HeapSizing {
         min_words: 1_000,
@@ -255,7 +263,7 @@ fn sizing(ctx: &Ctx) {
         "3/2 without overflow"
     );
     let mut rng = ctx.rng(&[5]);
-    for _ in 0..4_000_000 {
+    for _ in 0..ctx.scaled(SIZING_CASES) {
         let den = 1 + rng.index(8);
         let s = HeapSizing {
             min_words: rng.index(1 << 20),

@@ -2,7 +2,9 @@
 //! sub-tests (`TESTS`, or `gc_random::CHUNKS[c]` for chunk `c`) that `crate::exports` runs; no
 //! module imports another, only `crate::fixtures`, `crate::model` and `crate::harness`.
 
+pub mod array_slicing;
 pub mod bigint;
+pub mod bitrel;
 pub mod continuation_table;
 pub mod crc32;
 pub mod gc_components;

@@ -34,12 +34,15 @@ pub const SEED: u64 = 4711;
 /// Objects in the graph.
 pub const OBJECTS: usize = 20_000;
 
-/// Upgrade cycles after the first save and load.
-#[cfg(not(feature = "incremental"))]
-pub const UPGRADE_CYCLES: usize = 130;
-/// Upgrade cycles after the first save and load.
-#[cfg(feature = "incremental")]
-pub const UPGRADE_CYCLES: usize = 16;
+/// Upgrade cycles after the first save and load (the graph's size is the regression case and is
+/// not scaled; the cycles are random work and are). 6 cycles: in the stop-the-world build they
+/// run each of the 3 collectors twice, each time on the graph as the previous cycle (under
+/// another collector) left it after its rounds and mutation, and upgrade from each collector's
+/// moved heap twice; under the incremental collector, whose paced, sliced increments can hide a
+/// lost root for a while (the planted untraced-root fault first fails in cycle 3 of this fixed
+/// graph, see `crate::shrink`'s `shrinks_an_upgrade_cycle_of_the_20k_graph`), they leave room
+/// past that one.
+pub const UPGRADE_CYCLES: usize = 6;
 
 /// Collection rounds (each followed by mutation) between two upgrades.
 pub const ROUNDS_PER_CYCLE: usize = 2;
@@ -66,7 +69,7 @@ fn graph_20k(ctx: &Ctx) {
         "{what}: only {reachable} objects reachable"
     );
     run_graph(ctx, &what, &m);
-    for cycle in 0..UPGRADE_CYCLES {
+    for cycle in 0..ctx.scaled(UPGRADE_CYCLES) {
         let plan = &PLANS[cycle % PLANS.len()];
         let mut crng = Rng::derive(SEED, &[20_000, 1 + cycle as u64]);
         let tuning = crng.u64();

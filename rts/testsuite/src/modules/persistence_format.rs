@@ -106,11 +106,16 @@ fn layout(ctx: &Ctx) {
     );
 }
 
+/// Random items in `reader_writer`'s one stream: 2,000 give each of the 5 item kinds 400 times
+/// (values of every width, blobs of every length 0 to 8), each kind after each other one about
+/// 80 times.
+const WRITER_ITEMS: usize = 2_000;
+
 fn reader_writer(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
     let mut w = Writer::new();
     let mut items = Vec::new();
-    for _ in 0..20_000 {
+    for _ in 0..ctx.scaled(WRITER_ITEMS) {
         let k = rng.below(5);
         let v = rng.u64_any_width();
         match k {
@@ -194,8 +199,13 @@ fn try_load(ctx: &Ctx, bytes: &[u8], what: &str) -> Result<(BumpHeap, Vec<Word>)
     }
 }
 
+/// Random streams in `bit_flips` and `truncations`, each damaged at every bit or cut at every
+/// byte: 4 streams of 12 to 21 objects, which between them hold every object kind (one stream of
+/// 12 misses a given kind one time in 6) at varying offsets.
+const DAMAGED_STREAMS: u64 = 4;
+
 fn bit_flips(ctx: &Ctx) {
-    for seed in 0..8 {
+    for seed in 0..ctx.scaled_u64(DAMAGED_STREAMS) {
         let s = small_stream(ctx, seed);
         check!(
             ctx,
@@ -218,7 +228,7 @@ fn bit_flips(ctx: &Ctx) {
 }
 
 fn truncations(ctx: &Ctx) {
-    for seed in 0..8 {
+    for seed in 0..ctx.scaled_u64(DAMAGED_STREAMS) {
         let s = small_stream(ctx, seed);
         for cut in 0..s.len() {
             let got = try_load(ctx, &s[..cut], "truncated").map(|_| ());
@@ -335,14 +345,17 @@ fn malformed_bodies(ctx: &Ctx) {
     );
 }
 
-/// Damaged bodies tried by `mutated_bodies`.
-pub const MUTATED_BODIES: usize = 72_000;
+/// Damaged bodies tried by `mutated_bodies`: 4,000 damage each of the 20 small streams 200
+/// times, each of the 4 kinds of damage (bit flip, byte overwritten, removed, inserted) some 100
+/// times per stream, and the share accepted is measured over thousands.
+pub const MUTATED_BODIES: usize = 4_000;
 
 fn mutated_bodies(ctx: &Ctx) {
     // Well-framed bodies with random damage: an error or a well-formed heap, never a panic.
     let mut rng = ctx.rng(&[3]);
     let mut accepted = 0;
-    for i in 0..MUTATED_BODIES {
+    let bodies = ctx.scaled(MUTATED_BODIES);
+    for i in 0..bodies {
         let s = small_stream(ctx, 100 + (i as u64 % 20));
         let mut body = stream::unframe(&s).unwrap_or_default().to_vec();
         for _ in 0..1 + rng.index(3) {
@@ -379,8 +392,8 @@ fn mutated_bodies(ctx: &Ctx) {
     // Most damage is detected (an accepted body is usually a changed scalar or raw word).
     check!(
         ctx,
-        accepted < MUTATED_BODIES / 10 * 6,
-        "{accepted} of {MUTATED_BODIES} damaged bodies accepted"
+        accepted < bodies / 10 * 6,
+        "{accepted} of {bodies} damaged bodies accepted"
     );
 }
 

@@ -23,16 +23,22 @@ use rts::types::Word;
 /// The sub-tests, in order, named after their functions (the only place the names are written).
 pub const TESTS: &[SubTest] = tests![random_graphs, corner_cases, from_collector];
 
-/// Random graphs of each size in `random_graphs`.
-pub const GRAPHS_PER_SIZE: usize = 320;
+/// Random graphs of each size in `random_graphs`: each graph draws its own shape (1 to 3 edges
+/// per object, 0 to 11 roots, 1 to 8 fields, 0 to 5 continuation slots, how local its edges
+/// are), so 8 graphs per size see each size sparse and dense, with few and many roots; the tiny
+/// sizes (4 to 10 objects) give the corner shapes (no roots, all garbage, one cycle), the large
+/// ones long runs and deep sharing. The sizes are fixed cases and are not scaled.
+pub const GRAPHS_PER_SIZE: usize = 8;
 
-/// Collector heaps in `from_collector`.
-pub const COLLECTOR_HEAPS: u64 = 160;
+/// Collector heaps in `from_collector`: 8 heaps of 300 to 5,300 objects, each after 3 rounds of
+/// collection and mutation, so the saver meets moved objects, garbage left behind and forwarded
+/// roots in heaps of different shapes (every kind among the moved objects in each).
+pub const COLLECTOR_HEAPS: u64 = 8;
 
 fn random_graphs(ctx: &Ctx) {
     // Sizes from tiny to 10,000 objects; a fixed list so the run time does not depend on the seed.
     let sizes = [4usize, 5, 7, 10, 50, 200, 1_000, 3_000, 10_000];
-    for k in 0..GRAPHS_PER_SIZE * sizes.len() {
+    for k in 0..ctx.scaled(GRAPHS_PER_SIZE) * sizes.len() {
         let n = sizes[k % sizes.len()];
         let mut rng = ctx.rng(&[1, k as u64]);
         let p = params(&mut rng, n);
@@ -118,7 +124,7 @@ fn corner_cases(ctx: &Ctx) {
 
 fn from_collector(ctx: &Ctx) {
     // A heap after collections and mutation: objects moved, garbage left, forwarding resolved.
-    for k in 0..COLLECTOR_HEAPS {
+    for k in 0..ctx.scaled_u64(COLLECTOR_HEAPS) {
         let mut rng = ctx.rng(&[3, k]);
         let n = 300 + rng.index(5_000);
         let p = params(&mut rng, n);

@@ -1,4 +1,5 @@
-//! Principal ids: known texts (the management canister, the anonymous principal), round trips of
+//! Principal ids: known texts (the management canister, the anonymous principal, the IC
+//! specification's example, the NNS canister ids; RFC 4648's base32 vectors), round trips of
 //! random principals of every length, base32 against a bit-by-bit reference, and rejection of
 //! every kind of bad input: wrong checksum, bad characters, uppercase, misplaced dashes,
 //! non-zero padding bits, impossible lengths, too long, too short; plus every single-character
@@ -48,17 +49,70 @@ fn known(ctx: &Ctx) {
         t.split('-').rev().skip(1).all(|g| g.len() == 5),
         "full groups in {t}"
     );
-    check_eq!(
-        ctx,
-        principal_id::base32_encode(b"foobar"),
-        "mzxw6ytboi",
-        "RFC 4648 vector"
-    );
+    // Public principals of 0, 1, 3 and 10 bytes, both ways: the IC interface specification's
+    // example ("Textual representation of principals": the blob AB CD 01, checksum 233FF206, is
+    // em77e-bvlzu-aq) and the well-known canister ids of the NNS subnet (canister index k is the
+    // blob 00 00 00 00 00 00 00 k 01 01): registry 0, governance 1, ledger 2, root 3, cycles
+    // minting 4, Internet Identity 7. Each was checked against an independent encoder (Python's
+    // zlib.crc32 and base64.b32encode) before it was written here.
+    let nns = |k: u8| alloc::vec![0, 0, 0, 0, 0, 0, 0, k, 1, 1];
+    let public: &[(Vec<u8>, &str)] = &[
+        (alloc::vec![0xAB, 0xCD, 0x01], "em77e-bvlzu-aq"),
+        (nns(0), "rwlgt-iiaaa-aaaaa-aaaaa-cai"),
+        (nns(1), "rrkah-fqaaa-aaaaa-aaaaq-cai"),
+        (nns(2), "ryjl3-tyaaa-aaaaa-aaaba-cai"),
+        (nns(3), "r7inp-6aaaa-aaaaa-aaabq-cai"),
+        (nns(4), "rkp4c-7iaaa-aaaaa-aaaca-cai"),
+        (nns(7), "rdmx6-jaaaa-aaaaa-aaadq-cai"),
+    ];
+    for (bytes, text) in public {
+        check_eq!(
+            ctx,
+            principal_id::to_text(bytes),
+            *text,
+            "text of {bytes:02x?}"
+        );
+        check_eq!(
+            ctx,
+            principal_id::parse(text),
+            Ok(bytes.clone()),
+            "parse {text}"
+        );
+    }
+    // RFC 4648, section 10 (test vectors), base32 of 0 to 6 bytes, as principals use it:
+    // lowercase, without the padding `=`.
+    let rfc4648: &[(&[u8], &str)] = &[
+        (b"", ""),
+        (b"f", "my"),
+        (b"fo", "mzxq"),
+        (b"foo", "mzxw6"),
+        (b"foob", "mzxw6yq"),
+        (b"fooba", "mzxw6ytb"),
+        (b"foobar", "mzxw6ytboi"),
+    ];
+    for &(bytes, b32) in rfc4648 {
+        check_eq!(
+            ctx,
+            principal_id::base32_encode(bytes),
+            b32,
+            "RFC 4648 base32 of {bytes:?}"
+        );
+        check_eq!(
+            ctx,
+            principal_id::base32_decode(b32.as_bytes()),
+            Ok(bytes.to_vec()),
+            "RFC 4648 base32 {b32:?} decoded"
+        );
+    }
 }
+
+/// Random byte strings in `roundtrip`: 20,000 give each length 0 to 29 about 670 times, so each
+/// length's textual form (its groups of five and the last, shorter group) hundreds of times.
+const ROUNDTRIP_IDS: usize = 20_000;
 
 fn roundtrip(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for i in 0..1_200_000 {
+    for i in 0..ctx.scaled(ROUNDTRIP_IDS) {
         let len = rng.index(MAX_LEN + 1);
         let bytes = rng.bytes(len);
         let text = principal_id::to_text(&bytes);
@@ -91,9 +145,13 @@ fn base32_slow(bytes: &[u8]) -> String {
         .collect()
 }
 
+/// Random byte strings in `base32_reference`: 3,000 give each length 0 to 39 about 75 times, so
+/// each of the 5 remainders of the length mod 5 (the padding cases of base32) some 600 times.
+const BASE32_INPUTS: usize = 3_000;
+
 fn base32_reference(ctx: &Ctx) {
     let mut rng = ctx.rng(&[2]);
-    for i in 0..180_000 {
+    for i in 0..ctx.scaled(BASE32_INPUTS) {
         let n = rng.index(40);
         let bytes = rng.bytes(n);
         let enc = principal_id::base32_encode(&bytes);
@@ -164,10 +222,14 @@ fn rejects(ctx: &Ctx) {
     );
 }
 
+/// Random ids in `mutations`, each mutated at every position: 1,500 ids give each length 0 to 29
+/// about 50 times, every character position of each length's text changed dozens of times.
+const MUTATED_IDS: usize = 1_500;
+
 fn mutations(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
     const CHARS: &[u8] = b"abcdefghijklmnopqrstuvwxyz234567-A1";
-    for i in 0..90_000 {
+    for i in 0..ctx.scaled(MUTATED_IDS) {
         let n = rng.index(MAX_LEN + 1);
         let bytes = rng.bytes(n);
         let text = principal_id::to_text(&bytes);

@@ -108,6 +108,12 @@ fn page_limit(ctx: &Ctx) {
     );
 }
 
+/// Random operations of `model` on 3 pages (4 kinds; lengths under 40 bytes or, one in ten, up
+/// to 1.5 pages): half start within 16 bytes of one of the 4 page boundaries (the end of memory
+/// included), so 40,000 operations start some 5,000 times around each boundary, every offset
+/// there about 150 times; the other half start anywhere.
+const MODEL_OPS: usize = 40_000;
+
 fn model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
     let pages = 3;
@@ -116,7 +122,7 @@ fn model(ctx: &Ctx) {
         .unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
     let mut shadow = vec![0u8; (pages * PAGE_SIZE) as usize];
     let size = shadow.len() as u64;
-    for i in 0..230_000 {
+    for i in 0..ctx.scaled(MODEL_OPS) {
         // Offsets biased towards page boundaries.
         let near = rng.below(pages + 1) * PAGE_SIZE;
         let off = if rng.chance(50) {
@@ -189,6 +195,10 @@ fn model(ctx: &Ctx) {
     check!(ctx, all == shadow, "whole memory agrees with the model");
 }
 
+/// Random round trips of `words_le` (u64, u32 and u8 at one random offset each): 1,000 offsets
+/// give each of the 8 alignments about 125 times.
+const WORD_ROUND_TRIPS: usize = 1_000;
+
 fn words_le(ctx: &Ctx) {
     let mut m = StableMemory::new(1);
     m.grow(1).unwrap_or_else(|e| ctx.fail(format_args!("{e}")));
@@ -216,7 +226,7 @@ fn words_le(ctx: &Ctx) {
     check_eq!(ctx, m.read_u32(20), Ok(0x0506_0708), "low half of a u64");
     check_eq!(ctx, m.read_u32(24), Ok(0x0102_0304), "high half of a u64");
     let mut rng = ctx.rng(&[2]);
-    for _ in 0..6_000 {
+    for _ in 0..ctx.scaled(WORD_ROUND_TRIPS) {
         let off = rng.below(PAGE_SIZE - 8);
         let v = rng.u64();
         let _ = m.write_u64(off, v);

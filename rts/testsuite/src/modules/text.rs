@@ -90,9 +90,13 @@ fn basics(ctx: &Ctx) {
     agree(ctx, &t, &(long.clone() + &long), "concat node");
 }
 
+/// Rounds of `concat_model`, 60 texts each (about 40 of them concatenations of earlier ones, so
+/// shared and nested ropes): 200 rounds are some 8,000 concatenations checked against strings.
+const CONCAT_ROUNDS: usize = 200;
+
 fn concat_model(ctx: &Ctx) {
     let mut rng = ctx.rng(&[1]);
-    for round in 0..7_200 {
+    for round in 0..ctx.scaled(CONCAT_ROUNDS) {
         let mut pool: Vec<(Text, String)> = Vec::new();
         for _ in 0..60 {
             let op = rng.below(3);
@@ -115,13 +119,15 @@ fn concat_model(ctx: &Ctx) {
 
 fn deep_ropes(ctx: &Ctx) {
     // Appending one piece at a time makes the deepest ropes; depth must stay bounded.
-    for rope in 0..DEEP_ROPES {
+    for rope in 0..ctx.scaled_u64(DEEP_ROPES) {
         deep_rope(ctx, rope);
     }
 }
 
-/// Ropes grown in `deep_ropes`, 3,000 pieces each.
-pub const DEEP_ROPES: u64 = 36;
+/// Ropes grown in `deep_ropes`, 3,000 pieces each (the length that makes a rope deep is fixed;
+/// the ropes differ only in which pieces are prepended): 3 ropes, each checked 7 times as it
+/// grows, see the depth bound hold under different mixes of appends and prepends.
+pub const DEEP_ROPES: u64 = 3;
 
 fn deep_rope(ctx: &Ctx, rope: u64) {
     let mut rng = ctx.rng(&[2, rope]);
@@ -144,9 +150,14 @@ fn deep_rope(ctx: &Ctx, rope: u64) {
     agree(ctx, &t, &s, &alloc::format!("final rope {rope}"));
 }
 
+/// Random pairs in `compare`: built from a shared piece 60% of the time, so 20,000 pairs include
+/// thousands of equal texts, texts equal up to a prefix, and prefixes of one another, split
+/// into pieces differently on both sides.
+const COMPARED_PAIRS: usize = 20_000;
+
 fn compare(ctx: &Ctx) {
     let mut rng = ctx.rng(&[3]);
-    for i in 0..720_000 {
+    for i in 0..ctx.scaled(COMPARED_PAIRS) {
         // Build two texts from overlapping material so that equal prefixes are common.
         let base = piece(&mut rng);
         let mk = |rng: &mut Rng| -> (Text, String) {
@@ -177,9 +188,13 @@ fn compare(ctx: &Ctx) {
     }
 }
 
+/// Random texts in `slice`, 20 random slices each: 1,000 texts of 0 to 11 pieces are 20,000
+/// slices, in and out of range, across piece boundaries or inside one piece.
+const SLICED_TEXTS: usize = 1_000;
+
 fn slice(ctx: &Ctx) {
     let mut rng = ctx.rng(&[4]);
-    for round in 0..36_000 {
+    for round in 0..ctx.scaled(SLICED_TEXTS) {
         let mut t = Text::empty();
         let mut s = String::new();
         for _ in 0..rng.index(12) {
