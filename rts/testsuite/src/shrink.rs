@@ -659,11 +659,11 @@ fn merge_loose(s: &HeapScript, loose: &[usize], dead: &[bool]) -> HeapScript {
     cut_objects(&t, &gone)
 }
 
-/// The blobs marked dead cut to 8 bytes (one identity word on any target).
+/// The blobs and bigints marked dead cut to 8 bytes (one identity word on any target).
 fn small_blobs(s: &HeapScript, dead: &[bool]) -> HeapScript {
     let mut s = s.clone();
     for_objects(&mut s, |id, o| {
-        if dead[id] && o.kind == Kind::Blob {
+        if dead[id] && matches!(o.kind, Kind::Blob | Kind::BigInt) {
             o.bytes = o.bytes.min(8);
         }
     });
@@ -802,6 +802,7 @@ mod tests {
             .iter()
             .map(|&k| match k {
                 Kind::Blob => obj(k, &[], 13),
+                Kind::BigInt => obj(k, &[], 16),
                 Kind::MutBox | Kind::Variant => obj(k, &[R(1)], 0),
                 Kind::Concat => obj(k, &[R(0), S(7)], 0),
                 _ => obj(k, &[S(1 << 29), R(2), S(0)], 0),

@@ -78,8 +78,8 @@ fn layout(ctx: &Ctx) {
     );
     // And back.
     let mut heap = BumpHeap::new();
-    let r = persistence::deserialize(&s, &mut heap.heap)
-        .unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
+    let r =
+        persistence::deserialize(&s, &mut heap).unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
     check_eq!(ctx, r, roots, "roots after loading at address 0");
     check_eq!(
         ctx,
@@ -185,7 +185,7 @@ fn small_stream(ctx: &Ctx, seed: u64) -> Vec<u8> {
 /// Deserializes `bytes` into a fresh heap, which must be untouched when it fails.
 fn try_load(ctx: &Ctx, bytes: &[u8], what: &str) -> Result<(BumpHeap, Vec<Word>), PersistError> {
     let mut heap = BumpHeap::new();
-    match persistence::deserialize(bytes, &mut heap.heap) {
+    match persistence::deserialize(bytes, &mut heap) {
         Ok(r) => Ok((heap, r)),
         Err(e) => {
             check_eq!(
@@ -265,7 +265,7 @@ fn malformed_bodies(ctx: &Ctx) {
         (vec![], PersistError::Format(FormatError::Truncated)),
         (vec![1, 0], PersistError::Format(FormatError::Truncated)), // one object, no bytes for it
         (vec![1, 0, 0, 0], PersistError::BadKind(0)),
-        (vec![1, 0, 8, 0], PersistError::BadKind(8)),
+        (vec![1, 0, 9, 0], PersistError::BadKind(9)),
         (vec![1, 0, 15, 0], PersistError::BadKind(15)),
         (vec![1, 1, 3, 4, 0, 0], PersistError::BadPointer(1)), // root -> #1 of 1 object
         (vec![1, 1, 1, 1, 1, 7], PersistError::BadPointer(3)), // array field -> #3
@@ -425,13 +425,13 @@ fn stable_memory(ctx: &Ctx) {
         "magic at offset 0"
     );
     let mut fresh = BumpHeap::new();
-    let roots = persistence::load(&stable, &mut fresh.heap)
-        .unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
+    let roots =
+        persistence::load(&stable, &mut fresh).unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
     model::check(ctx, &m, &fresh, &roots, true, "loaded from stable memory");
     // Damage in stable memory is detected.
     let last = stable.read_u8(n - 1).unwrap_or(0);
     let _ = stable.write_u8(n - 1, last ^ 0x10);
-    let got = persistence::load(&stable, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&stable, &mut BumpHeap::new()).map(|_| ());
     check!(
         ctx,
         matches!(
@@ -442,7 +442,7 @@ fn stable_memory(ctx: &Ctx) {
     );
     // An empty stable memory, and one holding zeros, hold no stream.
     let empty = StableMemory::new(1);
-    let got = persistence::load(&empty, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&empty, &mut BumpHeap::new()).map(|_| ());
     check_eq!(
         ctx,
         got,
@@ -451,7 +451,7 @@ fn stable_memory(ctx: &Ctx) {
     );
     let mut zeros = StableMemory::new(1);
     let _ = zeros.grow(1);
-    let got = persistence::load(&zeros, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&zeros, &mut BumpHeap::new()).map(|_| ());
     check_eq!(
         ctx,
         got,
@@ -465,7 +465,7 @@ fn stable_memory(ctx: &Ctx) {
     head.extend_from_slice(&VERSION.to_le_bytes());
     head.extend_from_slice(&leb(PAGE_SIZE));
     let _ = lying.write(0, &head);
-    let got = persistence::load(&lying, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&lying, &mut BumpHeap::new()).map(|_| ());
     check_eq!(
         ctx,
         got,
