@@ -832,6 +832,11 @@ mod tests {
         let both = script_text::parse_fns(&two).expect("two functions");
         assert_eq!(both.len(), 2);
         assert!(both.iter().all(|(n, x)| n == "every_kind" && *x == s));
+        // A heap entering its collector through persistence keeps that in its form.
+        let up = crate::fixtures::script::upgraded(s.clone());
+        let text = script_text::print(&up, "upgraded", "");
+        assert!(text.contains("upgraded(script("), "{text}");
+        assert_eq!(script_text::parse(&text), Ok(up), "{text}");
         // Mistakes are reported with their place, never a panic.
         for bad in [
             "script(",
@@ -840,6 +845,9 @@ mod tests {
             "script(\"copying\", 1, &[obj(Kind::Nope, &[], 0)], &[r(0)], &[])",
             "script(\"copying\", 99999999999999999999, &[], &[], &[])",
             "script(\"copying\", 1, &[array(&[])], &[r(0)], &[]) extra",
+            "upgraded(script(\"copying\", 1, &[array(&[])], &[r(0)], &[])",
+            "script(\"copying\", 1, &[array(&[]), obj(Kind::BigInt, &[], 10)], &[r(0)], &[])",
+            "script(\"copying\", 1, &[array(&[]), obj(Kind::Blob, &[], 2)], &[r(0)], &[])",
         ] {
             assert!(script_text::parse(bad).is_err(), "{bad}");
         }
