@@ -6,7 +6,7 @@
 //! on the collected heap (`rts::bigint::heap`) under every collector of this build, with the
 //! `Int` values as the oracle and collections and increments between the operations.
 
-use crate::fixtures::values::check_int;
+use crate::fixtures::values::{check_int, room};
 use crate::fixtures::{vectors, ValueHeap, PLANS};
 use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::format;
@@ -493,11 +493,7 @@ fn heap_arithmetic(ctx: &Ctx) {
     for (p, plan) in PLANS.iter().enumerate() {
         let mut rng = ctx.rng(&[9, p as u64]);
         let what = format!("heap bigints, {}", plan.name);
-        let mut h: ValueHeap<Int> = ValueHeap::new(plan, &mut rng, HEAP_INT_OPS);
-        let oom = |e| -> ! { ctx.fail(format_args!("{what}: {e}")) };
-        let mut check = |gc: &dyn Collector, v: Word, n: &Int, label: &str| {
-            agree_heap(ctx, gc, v, n, label);
-        };
+        let mut h = ValueHeap::new(plan, &mut rng, HEAP_INT_OPS, agree_heap);
         let mut divisions = 0;
         for op in 0..ctx.scaled(HEAP_INT_OPS) {
             let a = h.pick(&mut rng).map(|(i, n)| (i, n.clone()));
@@ -525,11 +521,11 @@ fn heap_arithmetic(ctx: &Ctx) {
                         },
                     };
                     for (v, want) in results {
-                        let v = v.unwrap_or_else(|e| oom(e));
+                        let v = room(ctx, &what, v);
                         agree_heap(ctx, h.gc.as_ref(), v, &want, &format!("{what}, op {op}"));
                         if want.magnitude().limbs().len() <= HEAP_INT_LIMBS {
                             let v = if rng.chance(50) {
-                                boxed(h.gc.as_mut(), v).unwrap_or_else(|e| oom(e))
+                                room(ctx, &what, boxed(h.gc.as_mut(), v))
                             } else {
                                 v
                             };
@@ -545,15 +541,13 @@ fn heap_arithmetic(ctx: &Ctx) {
                 (10, Some((a, _)), _) => h.drop_value(a),
                 _ => {
                     let n = Int::from_parts(rng.chance(50), nat_any(&mut rng, HEAP_INT_LIMBS));
-                    let v = heap::alloc(h.gc.as_mut(), &n).unwrap_or_else(|e| oom(e));
+                    let v = room(ctx, &what, heap::alloc(h.gc.as_mut(), &n));
                     h.hold(v, n);
                 }
             }
-            if op % 4 == 3 {
-                h.safepoint(ctx, &what, &mut check);
-            }
+            h.after_op(ctx, &what);
         }
-        h.finish(ctx, &what, &mut check);
+        h.finish(ctx, &what);
         check!(
             ctx,
             h.collections >= 2 && divisions > 0,

@@ -12,7 +12,7 @@
 //! down a failing one.
 
 use crate::fixtures::script::run_graph;
-use crate::fixtures::values::{check_int, check_text};
+use crate::fixtures::values::{check_int, check_text, room};
 use crate::fixtures::{build, params, persist, persist_and_check, BumpHeap, ValueHeap, PLANS};
 use crate::harness::{check, check_eq, tests, Ctx, SubTest};
 use crate::model::{self, MObj, MVal, Model};
@@ -200,12 +200,8 @@ fn language_values(ctx: &Ctx) {
         for (di, dest) in PLANS.iter().enumerate() {
             let mut rng = ctx.rng(&[4, si as u64, di as u64]);
             let what = format!("language values from {} into {}", source.name, dest.name);
-            let mut check = |gc: &dyn Collector, v: Word, o: &Lang, label: &str| {
-                check_lang(ctx, gc, v, o, label);
-            };
-            let oom = |e| -> ! { ctx.fail(format_args!("{what}: {e}")) };
-            let mut h: ValueHeap<Lang> = ValueHeap::new(source, &mut rng, LANG_OPS);
-            for op in 0..ctx.scaled(LANG_OPS) {
+            let mut h = ValueHeap::new(source, &mut rng, LANG_OPS, check_lang);
+            for _ in 0..ctx.scaled(LANG_OPS) {
                 let a = h.pick(&mut rng).map(|(i, o)| (i, o.clone()));
                 let b = h.pick(&mut rng).map(|(i, o)| (i, o.clone()));
                 match (rng.index(10), a, b) {
@@ -213,8 +209,7 @@ fn language_values(ctx: &Ctx) {
                         if sa.len() + sb.len() < 1_000 =>
                     {
                         let (va, vb) = (h.roots[a], h.roots[b]);
-                        let v =
-                            text::heap::concat(h.gc.as_mut(), va, vb).unwrap_or_else(|e| oom(e));
+                        let v = room(ctx, &what, text::heap::concat(h.gc.as_mut(), va, vb));
                         h.hold(v, Lang::Text(sa + &sb));
                     }
                     (3 | 4, Some((a, o)), _) => {
@@ -225,18 +220,16 @@ fn language_values(ctx: &Ctx) {
                     (6 | 7, _, _) => {
                         let limbs: Vec<u32> = (0..rng.index(6)).map(|_| rng.u64() as u32).collect();
                         let n = Int::from_parts(rng.chance(50), Nat::from_limbs(&limbs));
-                        let v = bigint::heap::alloc(h.gc.as_mut(), &n).unwrap_or_else(|e| oom(e));
+                        let v = room(ctx, &what, bigint::heap::alloc(h.gc.as_mut(), &n));
                         h.hold(v, Lang::Int(n));
                     }
                     _ => {
                         let s = lang_text(&mut rng);
-                        let v = text::heap::from_str(h.gc.as_mut(), &s).unwrap_or_else(|e| oom(e));
+                        let v = room(ctx, &what, text::heap::from_str(h.gc.as_mut(), &s));
                         h.hold(v, Lang::Text(s));
                     }
                 }
-                if op % 4 == 3 {
-                    h.safepoint(ctx, &what, &mut check);
-                }
+                h.after_op(ctx, &what);
             }
             // Saved from the collector's heap mid-cycle or not, roots resolved as a runtime
             // resolves them before it saves.
@@ -244,12 +237,12 @@ fn language_values(ctx: &Ctx) {
             let stream = persistence::serialize(h.gc.words(), &roots)
                 .unwrap_or_else(|e| ctx.fail(format_args!("{what}: {e:?}")));
             let stable = persist::save(ctx, h.gc.words(), &roots, &what);
-            let mut loaded: ValueHeap<Lang> = ValueHeap::new(dest, &mut rng, LANG_OPS);
+            let mut loaded = ValueHeap::new(dest, &mut rng, LANG_OPS, check_lang);
             loaded.roots = persistence::load(&stable, loaded.gc.as_mut())
                 .unwrap_or_else(|e| ctx.fail(format_args!("{what}: load: {e:?}")));
             loaded.oracles = core::mem::take(&mut h.oracles);
             let label = format!("{what}, loaded");
-            loaded.check_all(ctx, &label, &mut check);
+            loaded.check_all(ctx, &label);
             // Sharing: two roots hold the same object after loading exactly when they did before.
             let n = roots.len();
             check_eq!(ctx, loaded.roots.len(), n, "{label}: roots");
@@ -280,7 +273,7 @@ fn language_values(ctx: &Ctx) {
                 "{what}: no shared value; the test proves little"
             );
             // The loaded heap is the collector's own: it collects and moves it.
-            loaded.finish(ctx, &label, &mut check);
+            loaded.finish(ctx, &label);
         }
     }
 }

@@ -5,17 +5,15 @@
 //! collector of this build, operations interleaved with collections and increments, with the
 //! rope's shape (lengths, sharing, flattening) checked too.
 
-use crate::fixtures::values::check_text;
+use crate::fixtures::values::{check_text, room};
 use crate::fixtures::{ValueHeap, PLANS};
 use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use rts::gc::Collector;
 use rts::object::{self, header_kind, Kind};
 use rts::text::heap::{self, TextError};
 use rts::text::{utf8, Text, MAX_DEPTH};
-use rts::types::Word;
 
 /// The sub-tests, in order, named after their functions (the only place the names are written).
 pub const TESTS: &[SubTest] = tests![
@@ -266,13 +264,9 @@ fn heap_ropes(ctx: &Ctx) {
     for (p, plan) in PLANS.iter().enumerate() {
         let mut rng = ctx.rng(&[6, p as u64]);
         let what = format!("heap texts, {}", plan.name);
-        let mut h: ValueHeap<String> = ValueHeap::new(plan, &mut rng, HEAP_TEXT_OPS);
-        let oom = |e| -> ! { ctx.fail(format_args!("{what}: {e}")) };
-        let mut check = |gc: &dyn Collector, v: Word, s: &String, label: &str| {
-            check_text(ctx, gc, v, s, label);
-        };
+        let mut h = ValueHeap::new(plan, &mut rng, HEAP_TEXT_OPS, check_text);
         let mut shared = 0;
-        for op in 0..ctx.scaled(HEAP_TEXT_OPS) {
+        for _ in 0..ctx.scaled(HEAP_TEXT_OPS) {
             let picks = (h.pick(&mut rng).map(|x| x.0), h.pick(&mut rng).map(|x| x.0));
             match (rng.index(10), picks) {
                 (3..=7, (Some(a), Some(b))) => {
@@ -286,7 +280,7 @@ fn heap_ropes(ctx: &Ctx) {
                         continue;
                     }
                     let (va, vb) = (h.roots[a], h.roots[b]);
-                    let v = heap::concat(h.gc.as_mut(), va, vb).unwrap_or_else(|e| oom(e));
+                    let v = room(ctx, &what, heap::concat(h.gc.as_mut(), va, vb));
                     let n = object::addr_of(v);
                     if a == b && header_kind(h.gc.words()[n]) == Some(Kind::Concat) {
                         check_eq!(
@@ -312,15 +306,13 @@ fn heap_ropes(ctx: &Ctx) {
                 }
                 _ => {
                     let s = piece(&mut rng);
-                    let v = heap::from_str(h.gc.as_mut(), &s).unwrap_or_else(|e| oom(e));
+                    let v = room(ctx, &what, heap::from_str(h.gc.as_mut(), &s));
                     h.hold(v, s);
                 }
             }
-            if op % 4 == 3 {
-                h.safepoint(ctx, &what, &mut check);
-            }
+            h.after_op(ctx, &what);
         }
-        h.finish(ctx, &what, &mut check);
+        h.finish(ctx, &what);
         check!(
             ctx,
             h.collections >= 2 && shared > 0,
@@ -338,10 +330,7 @@ fn heap_from_utf8(ctx: &Ctx) {
     for (p, plan) in PLANS.iter().enumerate() {
         let mut rng = ctx.rng(&[7, p as u64]);
         let what = format!("heap from_utf8, {}", plan.name);
-        let mut h: ValueHeap<String> = ValueHeap::new(plan, &mut rng, HEAP_UTF8_INPUTS);
-        let mut check = |gc: &dyn Collector, v: Word, s: &String, label: &str| {
-            check_text(ctx, gc, v, s, label);
-        };
+        let mut h = ValueHeap::new(plan, &mut rng, HEAP_UTF8_INPUTS, check_text);
         let (mut accepted, mut rejected) = (0, 0);
         for i in 0..ctx.scaled(HEAP_UTF8_INPUTS) {
             let bytes = if rng.chance(33) {
@@ -363,11 +352,9 @@ fn heap_from_utf8(ctx: &Ctx) {
                     "{what}: input {i} {bytes:02x?}: heap text {got:?}, validation {want:?}"
                 )),
             }
-            if i % 4 == 3 {
-                h.safepoint(ctx, &what, &mut check);
-            }
+            h.after_op(ctx, &what);
         }
-        h.finish(ctx, &what, &mut check);
+        h.finish(ctx, &what);
         check!(
             ctx,
             accepted > 10 && rejected > 10,
