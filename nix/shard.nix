@@ -28,13 +28,20 @@
     if v == null
     then ""
     else toString v;
+  # Above depth 1: a name suffix and the `scale` attribute; at 1 neither.
+  depth =
+    if scale == 1
+    then {
+      suffix = "";
+      attrs = {};
+    }
+    else {
+      suffix = "-x${toString scale}";
+      attrs = {scale = toString scale;};
+    };
 in
   builtins.derivation ({
-      name = "shard-${shard}${
-        if scale == 1
-        then ""
-        else "-x${toString scale}"
-      }";
+      name = "shard-${shard}${depth.suffix}";
       inherit
         system
         shard
@@ -52,8 +59,4 @@ in
       suite = suiteOf.${variant};
       wasmtimeFlags = builtins.concatStringsSep " " variants.${variant}.wasmtime_flags;
     }
-    // (
-      if scale == 1
-      then {}
-      else {scale = toString scale;}
-    ))
+    // depth.attrs)

@@ -59,17 +59,19 @@ pub struct Args {
     #[arg(long, value_name = "E", value_parser = parse_efficiency)]
     pub target_efficiency: Option<f64>,
     /// The same shards timed deeper, recorded by `rts-shards run --scale K --record-timings
-    /// FILE` (the file holds K). With --scale or --sequential-seconds, each shard's time at depth
-    /// N is the line through its two recordings, t(N) = t(1) + (t(K) - t(1)) (N - 1) / (K - 1)
-    #[arg(long, value_name = "FILE")]
+    /// FILE` (the file holds K). With --scale or --sequential-seconds (one is needed), each
+    /// shard's time at depth N is the line through its two recordings,
+    /// t(N) = t(1) + (t(K) - t(1)) (N - 1) / (K - 1)
+    #[arg(long, value_name = "FILE", requires = "depth")]
     pub deeper: Option<PathBuf>,
     /// Plan the suite at this depth (needs --deeper)
-    #[arg(long, value_name = "N", requires = "deeper", conflicts_with = "sequential_seconds",
+    #[arg(long, value_name = "N", requires = "deeper", group = "depth",
           value_parser = clap::value_parser!(u32).range(1..))]
     pub scale: Option<u32>,
     /// Plan the suite at the smallest depth whose shards add up to at least this many seconds
     /// in one process, e.g. 7200 for a two-hour suite (needs --deeper)
-    #[arg(long, value_name = "SECS", requires = "deeper", value_parser = crate::cli::parse_seconds)]
+    #[arg(long, value_name = "SECS", requires = "deeper", group = "depth",
+          value_parser = crate::cli::parse_seconds)]
     pub sequential_seconds: Option<f64>,
 }
 

@@ -119,6 +119,22 @@ fn plan_input_errors() {
         &f.run(&["plan", "--timings", "t.json", "--target-efficiency", "2"]),
         2,
     );
+    // Deeper timings without a depth to plan, or with two.
+    let o = f.run(&["plan", "--timings", "t.json", "--deeper", "t.json"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("--scale"), "{}", stderr(&o));
+    let both = [
+        "plan",
+        "--timings",
+        "t.json",
+        "--deeper",
+        "t.json",
+        "--scale",
+        "2",
+        "--sequential-seconds",
+        "9",
+    ];
+    assert_code(&f.run(&both), 2);
 }
 
 /// A record as `run --json` writes it: result.json's fields and "times".

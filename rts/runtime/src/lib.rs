@@ -11,7 +11,9 @@
 //! - [`memory`]: the `Memory` trait, the bump allocator and heap sizing from content.
 //! - [`stable_mem`]: 64-bit addressed, page-growing stable memory with bounds-checked access.
 //! - [`persistence`]: serializing the reachable object graph into stable memory and back.
-//! - [`text`]: UTF-8 validation and text ropes; [`bigint`]: arbitrary-precision numbers.
+//! - [`text`]: UTF-8 validation and text ropes; [`bigint`]: arbitrary-precision numbers; each
+//!   with a `heap` module keeping its values on the collected heap (blobs and concatenation
+//!   nodes; bigint objects), the safe-Rust types being the arithmetic and the tests' oracle.
 //! - [`continuation_table`]: reusable callback slots; [`principal_id`]: principal text form.
 //! - [`object`]: tagged values, object headers and layouts (word-size generic).
 //! - [`gc`]: the collector API, GC policies, and the copying, mark-compact, generational and

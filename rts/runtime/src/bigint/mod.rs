@@ -8,9 +8,13 @@
 //! Hacker's Delight `divmnu`), with truncating semantics for `Int` (the quotient rounds toward
 //! zero and the remainder has the dividend's sign, as Rust's `/` and `%`).
 //!
+//! [`heap`] keeps bigints on the collected heap and computes on them with these types.
+//!
 //! Encodings: LEB128 emits 7-bit groups, least significant first, the shortest form; SLEB128 is
 //! the infinite two's complement form cut after the first group whose bit 6 equals the sign. The
 //! decoders accept padded forms and reject input that ends while a continuation bit is set.
+
+pub mod heap;
 
 use crate::leb128::Leb128Error;
 use alloc::vec;

@@ -17,6 +17,11 @@
 //! | Closure   | captured `n`  | header, function index (raw), `n` values     | `2 .. 2+n`      |
 //! | Variant   | unused        | header, tag hash (raw), value                | `2 .. 3`        |
 //! | Concat    | text bytes    | header, left value, right value              | `1 .. 3`        |
+//! | BigInt    | `l << 1 \| neg` | header, `ceil(4l / WORD_SIZE)` raw words      | none            |
+//!
+//! Blobs and bigints have a *byte payload* ([`Kind::payload_bytes`]): byte `j` is byte
+//! `j % WORD_SIZE` (little endian) of raw word `1 + j / WORD_SIZE`; padding bytes are zero. A
+//! bigint's payload is its `l` little-endian 32-bit limbs, so it reads the same on every word size.
 //!
 //! Invariants: every object is at least [`MIN_OBJECT_WORDS`] = 2 words (shorter ones are padded),
 //! so a moving collector can always replace an object by a *forwarding* header
@@ -24,7 +29,7 @@
 //! followed by the new address (raw) in word 1. Raw words are never interpreted as values.
 
 use crate::memory::Addr;
-use crate::types::{words_for_bytes, Word, WORD_BITS};
+use crate::types::{words_for_bytes, Word, WORD_BITS, WORD_SIZE};
 
 /// Bits of the header below the tag: always 0 in a header.
 const TAG_SHIFT: u32 = 1;
@@ -43,11 +48,11 @@ pub const MIN_OBJECT_WORDS: usize = 2;
 
 const _: () = assert!(MIN_OBJECT_WORDS >= 2, "forwarding needs a second word");
 const _: () = assert!(
-    TAG_FORWARDED > Kind::Concat as Word,
+    TAG_FORWARDED > Kind::BigInt as Word,
     "forwarding tag is not a kind"
 );
 const _: () = assert!(
-    header(Kind::Concat, MAX_AUX) & 1 == 0,
+    header(Kind::BigInt, MAX_AUX) & 1 == 0,
     "headers have low bit 0"
 );
 const _: () = assert!(is_ptr(ptr(MAX_ADDR)) && addr_of(ptr(MAX_ADDR)) == MAX_ADDR);
@@ -78,10 +83,12 @@ pub enum Kind {
     Variant = 6,
     /// Text concatenation node: two text values.
     Concat = 7,
+    /// Arbitrary-precision integer: sign and 32-bit limbs.
+    BigInt = 8,
 }
 
 /// Every kind, in tag order.
-pub const KINDS: [Kind; 7] = [
+pub const KINDS: [Kind; 8] = [
     Kind::Array,
     Kind::Record,
     Kind::Blob,
@@ -89,6 +96,7 @@ pub const KINDS: [Kind; 7] = [
     Kind::Closure,
     Kind::Variant,
     Kind::Concat,
+    Kind::BigInt,
 ];
 
 impl Kind {
@@ -102,6 +110,7 @@ impl Kind {
             5 => Some(Kind::Closure),
             6 => Some(Kind::Variant),
             7 => Some(Kind::Concat),
+            8 => Some(Kind::BigInt),
             _ => None,
         }
     }
@@ -112,6 +121,7 @@ impl Kind {
             Kind::Array => aux.saturating_add(1),
             Kind::Record => aux.saturating_mul(2).saturating_add(1),
             Kind::Blob => 1 + words_for_bytes(aux),
+            Kind::BigInt => 1 + words_for_bytes((aux >> 1).saturating_mul(4)),
             Kind::MutBox => 2,
             Kind::Closure => aux.saturating_add(2),
             Kind::Variant | Kind::Concat => 3,
@@ -123,18 +133,52 @@ impl Kind {
         }
     }
 
+    /// Bytes of the byte payload of a blob or bigint with count `aux` (saturating); `None` for
+    /// the kinds without one.
+    pub const fn payload_bytes(self, aux: usize) -> Option<usize> {
+        match self {
+            Kind::Blob => Some(aux),
+            Kind::BigInt => Some((aux >> 1).saturating_mul(4)),
+            _ => None,
+        }
+    }
+
     /// The scanned (value) words, as offsets `start..end` from the object's address.
     pub const fn fields(self, aux: usize) -> (usize, usize) {
         match self {
             Kind::Array => (1, 1 + aux),
             Kind::Record => (1 + aux, 1 + 2 * aux),
-            Kind::Blob => (1, 1),
+            Kind::Blob | Kind::BigInt => (1, 1),
             Kind::MutBox => (1, 2),
             Kind::Closure => (2, 2 + aux),
             Kind::Variant => (2, 3),
             Kind::Concat => (1, 3),
         }
     }
+}
+
+/// The header `aux` of a bigint of `limbs` 32-bit limbs, negative or not.
+pub const fn bigint_aux(limbs: usize, negative: bool) -> usize {
+    (limbs << 1) | negative as usize
+}
+
+/// The limb count and sign in a bigint's header `aux`.
+pub const fn bigint_parts(aux: usize) -> (usize, bool) {
+    (aux >> 1, aux & 1 == 1)
+}
+
+/// Byte `j` of the byte payload of the object at `addr` (see the module doc).
+pub fn payload_byte(words: &[Word], addr: Addr, j: usize) -> u8 {
+    words[addr + 1 + j / WORD_SIZE].to_le_bytes()[j % WORD_SIZE]
+}
+
+/// `bytes` packed into payload words (the last one padded with zeros).
+pub fn pack_bytes(bytes: &[u8]) -> impl Iterator<Item = Word> + '_ {
+    bytes.chunks(WORD_SIZE).map(|chunk| {
+        let mut b = [0u8; WORD_SIZE];
+        b[..chunk.len()].copy_from_slice(chunk);
+        Word::from_le_bytes(b)
+    })
 }
 
 /// The header of an object of `kind` with count `aux` (`aux <= MAX_AUX`).

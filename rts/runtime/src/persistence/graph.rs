@@ -11,21 +11,23 @@
 //!
 //! A *value* is `index << 1 | 1` for a pointer to object `index` and the scalar's own (even)
 //! word for a scalar. Payloads by kind (see [`crate::object`]): Array `n` values; Record `n` raw
-//! field hashes then `n` values; Blob `b` raw bytes (byte `j` is byte `j % WORD_SIZE`, little
-//! endian, of payload word `j / WORD_SIZE`; padding bytes are not kept and read back as zero);
-//! MutBox one value; Closure the raw function index then `n` values; Variant the raw tag hash
+//! field hashes then `n` values; Blob and BigInt their byte payload (`b` bytes; `4l` for `l`
+//! limbs), byte by byte, so a stream reads the same on every word size (padding bytes are not
+//! kept and read back as zero); MutBox one value; Closure the raw function index then `n` values; Variant the raw tag hash
 //! then one value; Concat two values. Raw words are LEB128 numbers too.
 //!
 //! Decoding parses and validates the whole body before it allocates anything: kinds, counts,
 //! that every index names an object, that scalars and raw words fit this target's word. Only
-//! then does it allocate all objects in one block and fill them in, so a rejected body leaves
-//! the heap as it was, and an accepted one yields exactly the objects it describes.
+//! then does it allocate the objects in a collector's heap and fill them in, so a rejected body
+//! leaves the heap as it was, and an accepted one yields exactly the objects it describes. (If the
+//! heap's limit refuses an allocation, the objects allocated before it are unreachable garbage.)
 
 use super::error::PersistError;
 use super::stream::{FormatError, Reader, Writer};
-use crate::memory::{Addr, BumpAllocator, Memory};
+use crate::gc::Collector;
+use crate::memory::Addr;
 use crate::object::{self, Kind, MAX_AUX};
-use crate::types::{Word, WORD_SIZE};
+use crate::types::Word;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -94,19 +96,14 @@ pub fn encode(words: &[Word], roots: &[Word]) -> Result<Vec<u8>, PersistError> {
         w.u8(kind as u8);
         w.leb(aux as u64);
         let (lo, hi) = kind.fields(aux);
-        match kind {
-            Kind::Blob => {
-                for j in 0..aux {
-                    w.u8(words[a + 1 + j / WORD_SIZE].to_le_bytes()[j % WORD_SIZE]);
-                }
+        if let Some(bytes) = kind.payload_bytes(aux) {
+            for j in 0..bytes {
+                w.u8(object::payload_byte(words, a, j));
             }
-            // Raw words before the values: record hashes, closure index, variant tag.
-            Kind::Record | Kind::Closure | Kind::Variant => {
-                for f in 1..lo {
-                    w.leb(words[a + f] as u64);
-                }
-            }
-            _ => {}
+        }
+        // Raw words before the values: record hashes, closure index, variant tag.
+        for f in 1..lo {
+            w.leb(words[a + f] as u64);
         }
         for f in lo..hi {
             w.leb(value(words[a + f]));
@@ -119,7 +116,7 @@ pub fn encode(words: &[Word], roots: &[Word]) -> Result<Vec<u8>, PersistError> {
 struct Parsed {
     kind: Kind,
     aux: usize,
-    /// Blob: offset of its bytes in the body; others: first entry in `vals`.
+    /// Blob, bigint: offset of its bytes in the body; others: first entry in `vals`.
     start: usize,
 }
 
@@ -127,11 +124,9 @@ fn raw_word(v: u64) -> Result<Word, PersistError> {
     Word::try_from(v).map_err(|_| PersistError::TooLarge)
 }
 
-/// Deserializes a body into `heap`; returns the roots (values) in their original order.
-pub fn decode<M: Memory>(
-    body: &[u8],
-    heap: &mut BumpAllocator<M>,
-) -> Result<Vec<Word>, PersistError> {
+/// Deserializes a body into the collector `heap`; returns the roots (values) in their original
+/// order.
+pub fn decode(body: &[u8], heap: &mut dyn Collector) -> Result<Vec<Word>, PersistError> {
     let mut r = Reader::new(body);
     // Every object takes at least two bytes (tag and aux), every root at least one; counts are
     // compared as u64 so that absurd ones are `Truncated` on every target.
@@ -151,6 +146,7 @@ pub fn decode<M: Memory>(
     }
     let mut objs: Vec<Parsed> = Vec::with_capacity(count);
     let mut vals: Vec<u64> = Vec::new();
+    // The words the objects need: a body whose objects overflow the address space is TooLarge.
     let mut total_words: usize = 0;
     for _ in 0..count {
         let tag = r.u8()?;
@@ -160,9 +156,9 @@ pub fn decode<M: Memory>(
             return Err(PersistError::TooLarge);
         }
         let aux = aux as usize;
-        let start = if kind == Kind::Blob {
+        let start = if let Some(bytes) = kind.payload_bytes(aux) {
             let at = r.position();
-            r.bytes(aux)?;
+            r.bytes(bytes)?;
             at
         } else {
             let (_, hi) = kind.fields(aux);
@@ -199,7 +195,7 @@ pub fn decode<M: Memory>(
         check_value(v)?;
     }
     for o in &objs {
-        if o.kind == Kind::Blob {
+        if o.kind.payload_bytes(o.aux).is_some() {
             continue;
         }
         let (lo, hi) = o.kind.fields(o.aux);
@@ -211,13 +207,13 @@ pub fn decode<M: Memory>(
         }
     }
 
-    // Allocate all objects in one block; object i is at addrs[i].
-    let base = heap.alloc(total_words).map_err(PersistError::OutOfMemory)?;
+    // Allocate every object, then fill them in (pointers may name later objects).
     let mut addrs = Vec::with_capacity(count);
-    let mut next = base;
     for o in &objs {
-        addrs.push(next);
-        next += o.kind.size(o.aux);
+        addrs.push(
+            heap.alloc(o.kind, o.aux)
+                .map_err(PersistError::OutOfMemory)?,
+        );
     }
     let value = |v: u64| -> Word {
         if v & 1 == 1 {
@@ -226,24 +222,19 @@ pub fn decode<M: Memory>(
             v as Word
         }
     };
-    let words = heap.memory_mut().words_mut();
     for (o, &a) in objs.iter().zip(&addrs) {
-        object::init_object(words, a, o.kind, o.aux);
-        if o.kind == Kind::Blob {
-            let bytes = &body[o.start..o.start + o.aux];
-            for (k, chunk) in bytes.chunks(WORD_SIZE).enumerate() {
-                let mut b = [0u8; WORD_SIZE];
-                b[..chunk.len()].copy_from_slice(chunk);
-                words[a + 1 + k] = Word::from_le_bytes(b);
+        if let Some(bytes) = o.kind.payload_bytes(o.aux) {
+            for (k, w) in object::pack_bytes(&body[o.start..o.start + bytes]).enumerate() {
+                heap.init_word(a, 1 + k, w);
             }
             continue;
         }
         let (lo, hi) = o.kind.fields(o.aux);
         for k in 1..lo {
-            words[a + k] = vals[o.start + k - 1] as Word;
+            heap.init_word(a, k, vals[o.start + k - 1] as Word);
         }
         for k in lo..hi {
-            words[a + k] = value(vals[o.start + k - 1]);
+            heap.init_word(a, k, value(vals[o.start + k - 1]));
         }
     }
     Ok(roots.into_iter().map(value).collect())

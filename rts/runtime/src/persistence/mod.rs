@@ -16,7 +16,7 @@ pub mod error;
 pub mod graph;
 pub mod stream;
 
-use crate::memory::{BumpAllocator, Memory};
+use crate::gc::Collector;
 use crate::stable_mem::StableMemory;
 use crate::types::Word;
 use alloc::vec::Vec;
@@ -28,10 +28,10 @@ pub fn serialize(words: &[Word], roots: &[Word]) -> Result<Vec<u8>, PersistError
     Ok(stream::frame(&graph::encode(words, roots)?))
 }
 
-/// Deserializes a framed stream into `heap`; returns the roots.
-pub fn deserialize<M: Memory>(
+/// Deserializes a framed stream into the collector `heap`; returns the roots.
+pub fn deserialize(
     stream_bytes: &[u8],
-    heap: &mut BumpAllocator<M>,
+    heap: &mut dyn Collector,
 ) -> Result<Vec<Word>, PersistError> {
     graph::decode(stream::unframe(stream_bytes)?, heap)
 }
@@ -48,11 +48,9 @@ pub fn save(
     Ok(bytes.len() as u64)
 }
 
-/// Deserializes the stream at offset 0 of stable memory into `heap`; returns the roots.
-pub fn load<M: Memory>(
-    stable: &StableMemory,
-    heap: &mut BumpAllocator<M>,
-) -> Result<Vec<Word>, PersistError> {
+/// Deserializes the stream at offset 0 of stable memory into the collector `heap`; returns the
+/// roots.
+pub fn load(stable: &StableMemory, heap: &mut dyn Collector) -> Result<Vec<Word>, PersistError> {
     let head_len = (stream::MAX_HEADER_LEN as u64).min(stable.size_bytes());
     let head = stable.read_vec(0, head_len)?;
     let (header_len, body_len) = stream::read_header(&head)?;

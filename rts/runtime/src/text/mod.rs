@@ -9,10 +9,14 @@
 //! - every node caches its length in bytes and in code points, and its depth (blob = 0);
 //! - `depth <= MAX_DEPTH`.
 //!
+//! These ropes are the safe-Rust form (and the tests' oracle); [`heap`] keeps texts on the
+//! collected heap, as blobs and concatenation nodes.
+//!
 //! Iteration walks the leaves left to right with an explicit stack. Comparison is lexicographic
 //! by bytes, which for UTF-8 is the same as by code points. Slicing is by code point index and
 //! shares whole subtrees inside the range.
 
+pub mod heap;
 pub mod utf8;
 
 use alloc::boxed::Box;

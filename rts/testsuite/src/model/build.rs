@@ -54,10 +54,11 @@ pub fn random_scalar(rng: &mut Rng) -> usize {
 pub fn random_shape(rng: &mut Rng, max_fields: usize) -> (Kind, usize, usize) {
     let kind = KINDS[rng.index(KINDS.len())];
     let n = fixed_fields(kind).unwrap_or_else(|| rng.index(max_fields + 1));
-    let bytes = if kind == Kind::Blob {
-        WORD_SIZE + rng.index(40)
-    } else {
-        0
+    let bytes = match kind {
+        Kind::Blob => WORD_SIZE + rng.index(40),
+        // Whole limbs.
+        Kind::BigInt => WORD_SIZE + 4 * rng.index(10),
+        _ => 0,
     };
     (kind, n, bytes)
 }

@@ -172,7 +172,7 @@ fn check_object(
                 );
             }
         }
-        rts::object::Kind::Blob => {
+        rts::object::Kind::Blob | rts::object::Kind::BigInt => {
             let rest = o.bytes - WORD_SIZE;
             for w in 0..rest.div_ceil(WORD_SIZE) {
                 check_eq!(

@@ -9,10 +9,14 @@
 //! | Closure | `n`            | function index word = id      | captured `i`           |
 //! | Variant | 0              | tag hash word = id            | the payload (`n = 1`)  |
 //! | Concat  | id (bytes)     | header aux                    | left, right (`n = 2`)  |
+//! | BigInt  | limbs, id odd  | raw word 1 = id; rest pattern | none                   |
+//!
+//! A bigint's `bytes` is a multiple of 4 (its limbs), and its sign is the parity of its id, so a
+//! collector or a stream that loses the sign bit is caught.
 
 use super::heap::{MObj, ObjId};
 use rts::memory::Addr;
-use rts::object::{header_aux, scalar, scalar_value, Kind};
+use rts::object::{bigint_aux, header_aux, scalar, scalar_value, Kind};
 use rts::types::{Word, WORD_SIZE};
 
 /// The record hash of the identity field.
@@ -33,6 +37,7 @@ pub fn aux(id: ObjId, obj: &MObj) -> usize {
     match obj.kind {
         Kind::Array | Kind::Record => 1 + obj.fields.len(),
         Kind::Blob => obj.bytes,
+        Kind::BigInt => bigint_aux(obj.bytes / 4, id % 2 == 1),
         Kind::MutBox | Kind::Concat => id,
         Kind::Closure => obj.fields.len(),
         Kind::Variant => 0,
@@ -42,7 +47,7 @@ pub fn aux(id: ObjId, obj: &MObj) -> usize {
 /// How many fields a kind takes: `Some(n)` if fixed.
 pub fn fixed_fields(kind: Kind) -> Option<usize> {
     match kind {
-        Kind::Blob => Some(0),
+        Kind::Blob | Kind::BigInt => Some(0),
         Kind::MutBox | Kind::Variant => Some(1),
         Kind::Concat => Some(2),
         Kind::Array | Kind::Record | Kind::Closure => None,
@@ -73,7 +78,7 @@ pub fn read_id(words: &[Word], a: Addr, kind: Kind) -> usize {
     match kind {
         Kind::Array => scalar_value(words[a + 1]),
         Kind::Record => scalar_value(words[a + 1 + aux]),
-        Kind::Blob | Kind::Closure | Kind::Variant => words[a + 1],
+        Kind::Blob | Kind::BigInt | Kind::Closure | Kind::Variant => words[a + 1],
         Kind::MutBox | Kind::Concat => aux,
     }
 }
@@ -90,7 +95,7 @@ pub fn write_identity(id: ObjId, obj: &MObj, a: Addr, init: &mut dyn FnMut(Addr,
             }
             init(a + 1 + aux, scalar(id));
         }
-        Kind::Blob => {
+        Kind::Blob | Kind::BigInt => {
             init(a + 1, id);
             let rest = obj.bytes - WORD_SIZE;
             for w in 0..rest.div_ceil(WORD_SIZE) {

@@ -2,14 +2,21 @@
 //! identities for numbers far beyond 128 bits (`(a*b)/b == a`, `a == q*b + r` with `r < b`,
 //! `(a+b)-b == a`, distributivity, ordering consistent with subtraction), truncating signed
 //! division, and LEB128/SLEB128 encodings of any length: known vectors, agreement with the
-//! 64-bit codec, round trips, padded forms and truncation.
+//! 64-bit codec, round trips, padded forms and truncation. Then the same arithmetic on bigints
+//! on the collected heap (`rts::bigint::heap`) under every collector of this build, with the
+//! `Int` values as the oracle and collections and increments between the operations.
 
-use crate::fixtures::vectors;
+use crate::fixtures::values::{check_int, room};
+use crate::fixtures::{vectors, ValueHeap, PLANS};
 use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
+use alloc::format;
 use alloc::vec::Vec;
 use core::cmp::Ordering;
-use rts::bigint::{Int, Nat};
+use rts::bigint::{heap, Int, Nat};
+use rts::gc::Collector;
 use rts::leb128::{self, Leb128Error};
+use rts::object::{self, header_kind, Kind};
+use rts::types::Word;
 
 /// The sub-tests, in order, named after their functions (the only place the names are written).
 pub const TESTS: &[SubTest] = tests![
@@ -19,7 +26,8 @@ pub const TESTS: &[SubTest] = tests![
     int_identities,
     leb128_vectors,
     leb128_roundtrip,
-    leb128_truncation
+    leb128_truncation,
+    heap_arithmetic
 ];
 
 /// A `u128` spread over all widths, often with long runs of ones or zeros.
@@ -446,4 +454,105 @@ fn leb128_truncation(ctx: &Ctx) {
     );
     let zero = Int::read_sleb128(&[0x80, 0x80, 0x00]).map(|(v, _)| v.cmp(&Int::zero()));
     check_eq!(ctx, zero, Ok(Ordering::Equal), "padded zero");
+}
+
+/// The bigint a root holds: the root itself, or the field of the mutable box it points to,
+/// loaded as it is in the heap (the bigint operations resolve it, as they must for a pointer
+/// loaded from a field during an incremental cycle).
+fn operand(gc: &dyn Collector, root: Word) -> Word {
+    let a = object::addr_of(gc.resolve(root));
+    match header_kind(gc.words()[a]) {
+        Some(Kind::MutBox) => gc.words()[a + 1],
+        _ => root,
+    }
+}
+
+/// [`check_int`] on the bigint `root` holds.
+fn agree_heap(ctx: &Ctx, gc: &dyn Collector, root: Word, n: &Int, what: &str) {
+    check_int(ctx, gc, operand(gc, root), n, what);
+}
+
+/// A fresh mutable box holding `v`.
+fn boxed(gc: &mut dyn Collector, v: Word) -> Result<Word, rts::memory::OutOfMemory> {
+    let b = gc.alloc(Kind::MutBox, 0)?;
+    gc.init_word(b, 1, v);
+    Ok(object::ptr(b))
+}
+
+/// Operations on heap bigints per collector, a safepoint after every 4th: 100 safepoints, so
+/// several whole incremental cycles and 12 stop-the-world collections. Half the results are
+/// held in mutable boxes, so operands are also pointers loaded from the heap, read through
+/// forwarding when they moved.
+const HEAP_INT_OPS: usize = 400;
+
+/// Largest operand `heap_arithmetic` keeps, in limbs (results of up to twice that are checked,
+/// then dropped), so multi-limb division and carries run while the heap stays small.
+const HEAP_INT_LIMBS: usize = 12;
+
+fn heap_arithmetic(ctx: &Ctx) {
+    for (p, plan) in PLANS.iter().enumerate() {
+        let mut rng = ctx.rng(&[9, p as u64]);
+        let what = format!("heap bigints, {}", plan.name);
+        let mut h = ValueHeap::new(plan, &mut rng, HEAP_INT_OPS, agree_heap);
+        let mut divisions = 0;
+        for op in 0..ctx.scaled(HEAP_INT_OPS) {
+            let a = h.pick(&mut rng).map(|(i, n)| (i, n.clone()));
+            let b = h.pick(&mut rng).map(|(i, n)| (i, n.clone()));
+            match (rng.index(12), a, b) {
+                (3..=8, Some((a, na)), Some((b, nb))) => {
+                    let (va, vb) = (
+                        operand(h.gc.as_ref(), h.roots[a]),
+                        operand(h.gc.as_ref(), h.roots[b]),
+                    );
+                    let gc = h.gc.as_mut();
+                    let results = match op % 4 {
+                        0 => alloc::vec![(heap::add(gc, va, vb), na.add(&nb))],
+                        1 => alloc::vec![(heap::sub(gc, va, vb), na.sub(&nb))],
+                        2 => alloc::vec![(heap::mul(gc, va, vb), na.mul(&nb))],
+                        _ => match (heap::div_rem(gc, va, vb), na.div_rem(&nb)) {
+                            (Ok(Some((q, r))), Some((wq, wr))) => {
+                                divisions += 1;
+                                alloc::vec![(Ok(q), wq), (Ok(r), wr)]
+                            }
+                            (Ok(None), None) => alloc::vec![],
+                            (got, want) => ctx.fail(format_args!(
+                                "{what}: {na} / {nb}: heap {got:?}, oracle {want:?}"
+                            )),
+                        },
+                    };
+                    for (v, want) in results {
+                        let v = room(ctx, &what, v);
+                        agree_heap(ctx, h.gc.as_ref(), v, &want, &format!("{what}, op {op}"));
+                        if want.magnitude().limbs().len() <= HEAP_INT_LIMBS {
+                            let v = if rng.chance(50) {
+                                room(ctx, &what, boxed(h.gc.as_mut(), v))
+                            } else {
+                                v
+                            };
+                            h.hold(v, want);
+                        }
+                    }
+                }
+                (9, Some((a, na)), Some((b, nb))) => {
+                    let gc = h.gc.as_ref();
+                    let got = heap::compare(gc, operand(gc, h.roots[a]), operand(gc, h.roots[b]));
+                    check_eq!(ctx, got, na.cmp(&nb), "{what}: compare {na} and {nb}");
+                }
+                (10, Some((a, _)), _) => h.drop_value(a),
+                _ => {
+                    let n = Int::from_parts(rng.chance(50), nat_any(&mut rng, HEAP_INT_LIMBS));
+                    let v = room(ctx, &what, heap::alloc(h.gc.as_mut(), &n));
+                    h.hold(v, n);
+                }
+            }
+            h.after_op(ctx, &what);
+        }
+        h.finish(ctx, &what);
+        check!(
+            ctx,
+            h.collections >= 2 && divisions > 0,
+            "{what}: {} collections, {divisions} divisions: the test proves little",
+            h.collections
+        );
+    }
 }

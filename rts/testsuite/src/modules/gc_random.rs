@@ -14,7 +14,7 @@
 //! [`CHUNKS`] holds one sub-test table per chunk: sub-test `"<collector> heap <k>"` for every
 //! heap `k` and every collector of the build (heap-major), the only place those names are written.
 
-use crate::fixtures::script::run_plan;
+use crate::fixtures::script::{run_plan, Entry};
 use crate::fixtures::{RandomSchedule, Rounds, PLANS};
 use crate::harness::{check_eq, Ctx, Rng, SubTest};
 use crate::model::{self, HeapParams};
@@ -127,7 +127,7 @@ fn heap<const C: u64, const P: usize, const K: u64>(ctx: &Ctx) {
         rng: &mut mrng,
         rounds,
     };
-    run_plan(ctx, &what, plan, tuning, m, &mut schedule);
+    run_plan(ctx, &what, plan, tuning, m, Entry::Build, &mut schedule);
 }
 
 #[cfg(test)]

@@ -3,11 +3,12 @@
 //! saved to stable memory, loaded into a fresh heap and checked exactly against the model; the
 //! loaded heap saves to the same bytes.
 //!
-//! Then the graph lives through [`UPGRADE_CYCLES`] upgrades: each cycle puts the graph into a
-//! heap of this build's collector (cycling through them), runs collections, checks and mutation
-//! on it ([`ROUNDS_PER_CYCLE`] rounds, as the random-heap tests do), and upgrades: the collector's
-//! heap (objects moved, garbage left behind) is saved to stable memory, loaded into a fresh heap,
-//! checked exactly against the model, and saved again to the same bytes. The first round trip
+//! Then the graph lives through [`UPGRADE_CYCLES`] upgrades: each cycle loads the last saved
+//! stream straight into a heap of this build's collector (cycling through them), checks it
+//! against the model, runs collections, checks and mutation on it ([`ROUNDS_PER_CYCLE`] rounds,
+//! as the random-heap tests do), and upgrades: the collector's heap (objects moved, garbage left
+//! behind) is saved to stable memory, loaded into a fresh heap, checked exactly against the
+//! model, and saved again to the same bytes; that stream is the next cycle's. The first round trip
 //! goes through `fixtures::script::run_graph` and each cycle's rounds through
 //! `fixtures::script::run_plan`, so the shrinker can record and cut down a failing part.
 //!
@@ -16,7 +17,7 @@
 //! checker green; in the old fixed `3 * PARTITION_SIZE` heap it runs out of memory (already
 //! while building: the graph takes about 102,000 words, three partitions 98,304).
 
-use crate::fixtures::script::{run_graph, run_plan};
+use crate::fixtures::script::{run_graph, run_plan, Entry};
 use crate::fixtures::{build, params, persist_and_check, RandomSchedule, Rounds, PLANS};
 use crate::harness::{check, tests, Ctx, Rng, SubTest};
 use crate::model::{self, Model};
@@ -68,22 +69,23 @@ fn graph_20k(ctx: &Ctx) {
         reachable > OBJECTS / 2,
         "{what}: only {reachable} objects reachable"
     );
-    run_graph(ctx, &what, &m);
+    let mut stable = run_graph(ctx, &what, &m);
     for cycle in 0..ctx.scaled(UPGRADE_CYCLES) {
         let plan = &PLANS[cycle % PLANS.len()];
         let mut crng = Rng::derive(SEED, &[20_000, 1 + cycle as u64]);
         let tuning = crng.u64();
         let what = format!("20k graph, upgrade cycle {cycle}, collector {}", plan.name);
-        // The upgraded program runs on the loaded graph (checked equal to the model above).
+        // The upgraded program runs on the saved graph, loaded into this cycle's collector.
         let mut schedule = RandomSchedule {
             rng: &mut crng,
             rounds: Rounds::exactly(ROUNDS_PER_CYCLE),
         };
-        let (m2, roots, gc) = run_plan(ctx, &what, plan, tuning, m, &mut schedule);
+        let entry = Entry::Load(&stable);
+        let (m2, roots, gc) = run_plan(ctx, &what, plan, tuning, m, entry, &mut schedule);
         m = m2;
         // And is upgraded again, from the collector's heap.
         let resolved: Vec<Word> = roots.iter().map(|&r| gc.resolve(r)).collect();
-        persist_and_check(ctx, &m, gc.words(), &resolved, &what);
+        stable = persist_and_check(ctx, &m, gc.words(), &resolved, &what);
     }
 }
 

@@ -30,31 +30,44 @@ pub const TESTS: &[SubTest] = tests![
     stable_memory
 ];
 
-/// A heap with one object of each kind: an array [scalar 5, ptr blob, ptr self].
-fn tiny_heap() -> (Vec<Word>, Vec<Word>) {
+/// A tiny heap, laid out in the order loading allocates (breadth first from the roots): an array
+/// [scalar 5, ptr blob, ptr self] at 0, the bigint -(2^32 + 5) (limbs 5 and 1, a root of its
+/// own) at 4, the blob "hey" after it; returns the words, the roots and the heap's end.
+fn tiny_heap() -> (Vec<Word>, Vec<Word>, usize) {
     let mut w: Vec<Word> = vec![0; 16];
-    // Array of 3 at 0, blob "hey" at 4.
+    let int_aux = object::bigint_aux(2, true);
+    let blob = 4 + Kind::BigInt.size(int_aux);
     object::init_object(&mut w, 0, Kind::Array, 3);
     w[1] = object::scalar(5);
-    w[2] = object::ptr(4);
+    w[2] = object::ptr(blob);
     w[3] = object::ptr(0);
-    object::init_object(&mut w, 4, Kind::Blob, 3);
-    w[5] = Word::from_le_bytes({
+    object::init_object(&mut w, 4, Kind::BigInt, int_aux);
+    for (k, word) in object::pack_bytes(&[5, 0, 0, 0, 1, 0, 0, 0]).enumerate() {
+        w[5 + k] = word;
+    }
+    object::init_object(&mut w, blob, Kind::Blob, 3);
+    w[blob + 1] = Word::from_le_bytes({
         let mut b = [0u8; WORD_SIZE];
         b[..3].copy_from_slice(b"hey");
         b
     });
-    (w, vec![object::ptr(0), object::scalar(7)])
+    let end = blob + Kind::Blob.size(3);
+    (
+        w,
+        vec![object::ptr(0), object::scalar(7), object::ptr(4)],
+        end,
+    )
 }
 
 fn layout(ctx: &Ctx) {
-    let (words, roots) = tiny_heap();
+    let (words, roots, end) = tiny_heap();
     let s =
         persistence::serialize(&words, &roots).unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
     let body: Vec<u8> = vec![
-        2, // objects
-        2, 1, 14, // roots: ptr #0 (0 << 1 | 1), scalar 7 (word 14)
-        1, 3, 10, 3, 1, // array, aux 3: scalar 5 (word 10), ptr #1, ptr #0
+        3, // objects
+        3, 1, 14, 3, // roots: ptr #0 (0 << 1 | 1), scalar 7 (word 14), ptr #1
+        1, 3, 10, 5, 1, // array, aux 3: scalar 5 (word 10), ptr #2, ptr #0
+        8, 5, 5, 0, 0, 0, 1, 0, 0, 0, // bigint, aux 2 limbs << 1 | negative, the limbs' bytes
         3, 3, b'h', b'e', b'y', // blob, 3 bytes
     ];
     let mut want = MAGIC.to_vec();
@@ -78,16 +91,16 @@ fn layout(ctx: &Ctx) {
     );
     // And back.
     let mut heap = BumpHeap::new();
-    let r = persistence::deserialize(&s, &mut heap.heap)
-        .unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
+    let r =
+        persistence::deserialize(&s, &mut heap).unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
     check_eq!(ctx, r, roots, "roots after loading at address 0");
     check_eq!(
         ctx,
-        heap.words()[..6].to_vec(),
-        words[..6].to_vec(),
+        heap.words()[..end].to_vec(),
+        words[..end].to_vec(),
         "words after loading"
     );
-    check_eq!(ctx, heap.heap.hp(), 6, "exactly two objects allocated");
+    check_eq!(ctx, heap.heap.hp(), end, "exactly three objects allocated");
     // Unreachable objects and roots of garbage are not written; no roots gives an empty graph.
     let empty = persistence::serialize(&words, &[]).unwrap_or_default();
     check_eq!(ctx, stream::unframe(&empty), Ok(&[0u8, 0][..]), "no roots");
@@ -185,7 +198,7 @@ fn small_stream(ctx: &Ctx, seed: u64) -> Vec<u8> {
 /// Deserializes `bytes` into a fresh heap, which must be untouched when it fails.
 fn try_load(ctx: &Ctx, bytes: &[u8], what: &str) -> Result<(BumpHeap, Vec<Word>), PersistError> {
     let mut heap = BumpHeap::new();
-    match persistence::deserialize(bytes, &mut heap.heap) {
+    match persistence::deserialize(bytes, &mut heap) {
         Ok(r) => Ok((heap, r)),
         Err(e) => {
             check_eq!(
@@ -265,7 +278,7 @@ fn malformed_bodies(ctx: &Ctx) {
         (vec![], PersistError::Format(FormatError::Truncated)),
         (vec![1, 0], PersistError::Format(FormatError::Truncated)), // one object, no bytes for it
         (vec![1, 0, 0, 0], PersistError::BadKind(0)),
-        (vec![1, 0, 8, 0], PersistError::BadKind(8)),
+        (vec![1, 0, 9, 0], PersistError::BadKind(9)),
         (vec![1, 0, 15, 0], PersistError::BadKind(15)),
         (vec![1, 1, 3, 4, 0, 0], PersistError::BadPointer(1)), // root -> #1 of 1 object
         (vec![1, 1, 1, 1, 1, 7], PersistError::BadPointer(3)), // array field -> #3
@@ -425,13 +438,13 @@ fn stable_memory(ctx: &Ctx) {
         "magic at offset 0"
     );
     let mut fresh = BumpHeap::new();
-    let roots = persistence::load(&stable, &mut fresh.heap)
-        .unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
+    let roots =
+        persistence::load(&stable, &mut fresh).unwrap_or_else(|e| ctx.fail(format_args!("{e:?}")));
     model::check(ctx, &m, &fresh, &roots, true, "loaded from stable memory");
     // Damage in stable memory is detected.
     let last = stable.read_u8(n - 1).unwrap_or(0);
     let _ = stable.write_u8(n - 1, last ^ 0x10);
-    let got = persistence::load(&stable, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&stable, &mut BumpHeap::new()).map(|_| ());
     check!(
         ctx,
         matches!(
@@ -442,7 +455,7 @@ fn stable_memory(ctx: &Ctx) {
     );
     // An empty stable memory, and one holding zeros, hold no stream.
     let empty = StableMemory::new(1);
-    let got = persistence::load(&empty, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&empty, &mut BumpHeap::new()).map(|_| ());
     check_eq!(
         ctx,
         got,
@@ -451,7 +464,7 @@ fn stable_memory(ctx: &Ctx) {
     );
     let mut zeros = StableMemory::new(1);
     let _ = zeros.grow(1);
-    let got = persistence::load(&zeros, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&zeros, &mut BumpHeap::new()).map(|_| ());
     check_eq!(
         ctx,
         got,
@@ -465,7 +478,7 @@ fn stable_memory(ctx: &Ctx) {
     head.extend_from_slice(&VERSION.to_le_bytes());
     head.extend_from_slice(&leb(PAGE_SIZE));
     let _ = lying.write(0, &head);
-    let got = persistence::load(&lying, &mut BumpHeap::new().heap).map(|_| ());
+    let got = persistence::load(&lying, &mut BumpHeap::new()).map(|_| ());
     check_eq!(
         ctx,
         got,

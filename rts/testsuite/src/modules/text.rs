@@ -1,15 +1,30 @@
 //! Text ropes against a `String` model: concatenation (with flattening of small and deep
 //! results), length in bytes and code points, iteration by code point, comparison, slicing by
 //! code point index (including out-of-range requests), and construction from bytes rejecting
-//! invalid UTF-8.
+//! invalid UTF-8; the same for texts on the collected heap (`rts::text::heap`) under every
+//! collector of this build, operations interleaved with collections and increments, with the
+//! rope's shape (lengths, sharing, flattening) checked too.
 
+use crate::fixtures::values::{check_text, room};
+use crate::fixtures::{ValueHeap, PLANS};
 use crate::harness::{check, check_eq, tests, Ctx, Rng, SubTest};
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
-use rts::text::{Text, MAX_DEPTH};
+use rts::object::{self, header_kind, Kind};
+use rts::text::heap::{self, TextError};
+use rts::text::{utf8, Text, MAX_DEPTH};
 
 /// The sub-tests, in order, named after their functions (the only place the names are written).
-pub const TESTS: &[SubTest] = tests![basics, concat_model, deep_ropes, compare, slice];
+pub const TESTS: &[SubTest] = tests![
+    basics,
+    concat_model,
+    deep_ropes,
+    compare,
+    slice,
+    heap_ropes,
+    heap_from_utf8
+];
 
 /// A short random string mixing 1- to 4-byte code points.
 fn piece(rng: &mut Rng) -> String {
@@ -232,6 +247,118 @@ fn slice(ctx: &Ctx) {
             &t.slice(0, n).unwrap_or_else(Text::empty),
             &s,
             "whole slice",
+        );
+    }
+}
+
+/// Operations on heap texts per collector, a safepoint after every 4th: 75 safepoints, so
+/// several whole incremental cycles (operations run during marking, evacuation and update) and
+/// 9 stop-the-world collections, over a few hundred texts sharing subtrees.
+const HEAP_TEXT_OPS: usize = 300;
+
+/// Longest text `heap_ropes` builds: long enough for ropes many nodes deep, short enough that the
+/// model's copies stay cheap.
+const HEAP_TEXT_MAX: usize = 2_048;
+
+fn heap_ropes(ctx: &Ctx) {
+    for (p, plan) in PLANS.iter().enumerate() {
+        let mut rng = ctx.rng(&[6, p as u64]);
+        let what = format!("heap texts, {}", plan.name);
+        let mut h = ValueHeap::new(plan, &mut rng, HEAP_TEXT_OPS, check_text);
+        let mut shared = 0;
+        for _ in 0..ctx.scaled(HEAP_TEXT_OPS) {
+            let picks = (h.pick(&mut rng).map(|x| x.0), h.pick(&mut rng).map(|x| x.0));
+            match (rng.index(10), picks) {
+                (3..=7, (Some(a), Some(b))) => {
+                    // `a` may equal `b`: a node sharing one child twice.
+                    let (sa, sb) = (h.oracles[a].clone(), h.oracles[b].clone());
+                    let (Some(sa), Some(sb)) = (sa, sb) else {
+                        continue;
+                    };
+                    if sa.len() + sb.len() > HEAP_TEXT_MAX {
+                        h.drop_value(if sa.len() > sb.len() { a } else { b });
+                        continue;
+                    }
+                    let (va, vb) = (h.roots[a], h.roots[b]);
+                    let v = room(ctx, &what, heap::concat(h.gc.as_mut(), va, vb));
+                    let n = object::addr_of(v);
+                    if a == b && header_kind(h.gc.words()[n]) == Some(Kind::Concat) {
+                        check_eq!(
+                            ctx,
+                            h.gc.words()[n + 1],
+                            h.gc.words()[n + 2],
+                            "{what}: a text concatenated with itself shares it"
+                        );
+                        shared += 1;
+                    }
+                    h.hold(v, sa + &sb);
+                }
+                (8, (Some(a), _)) => h.drop_value(a),
+                (9, (Some(a), Some(b))) => {
+                    let (sa, sb) = (&h.oracles[a], &h.oracles[b]);
+                    let got = heap::compare(h.gc.as_ref(), h.roots[a], h.roots[b]);
+                    check_eq!(
+                        ctx,
+                        Some(got),
+                        sa.as_ref().zip(sb.as_ref()).map(|(x, y)| x.cmp(y)),
+                        "{what}: compare {a} and {b}"
+                    );
+                }
+                _ => {
+                    let s = piece(&mut rng);
+                    let v = room(ctx, &what, heap::from_str(h.gc.as_mut(), &s));
+                    h.hold(v, s);
+                }
+            }
+            h.after_op(ctx, &what);
+        }
+        h.finish(ctx, &what);
+        check!(
+            ctx,
+            h.collections >= 2 && shared > 0,
+            "{what}: {} collections, {shared} self-concatenations: the test proves little",
+            h.collections
+        );
+    }
+}
+
+/// Byte strings in `heap_from_utf8`: a third valid text, the rest random bytes, most of which
+/// are invalid in each of the ways `utf8` reports.
+const HEAP_UTF8_INPUTS: usize = 300;
+
+fn heap_from_utf8(ctx: &Ctx) {
+    for (p, plan) in PLANS.iter().enumerate() {
+        let mut rng = ctx.rng(&[7, p as u64]);
+        let what = format!("heap from_utf8, {}", plan.name);
+        let mut h = ValueHeap::new(plan, &mut rng, HEAP_UTF8_INPUTS, check_text);
+        let (mut accepted, mut rejected) = (0, 0);
+        for i in 0..ctx.scaled(HEAP_UTF8_INPUTS) {
+            let bytes = if rng.chance(33) {
+                piece(&mut rng).into_bytes()
+            } else {
+                let n = rng.index(12);
+                rng.bytes(n)
+            };
+            match (heap::from_utf8(h.gc.as_mut(), &bytes), utf8::to_str(&bytes)) {
+                (Ok(v), Ok(s)) => {
+                    accepted += 1;
+                    h.hold(v, String::from(s));
+                }
+                (Err(TextError::Utf8(got)), Err(want)) => {
+                    rejected += 1;
+                    check_eq!(ctx, got, want, "{what}: input {i} {bytes:02x?}");
+                }
+                (got, want) => ctx.fail(format_args!(
+                    "{what}: input {i} {bytes:02x?}: heap text {got:?}, validation {want:?}"
+                )),
+            }
+            h.after_op(ctx, &what);
+        }
+        h.finish(ctx, &what);
+        check!(
+            ctx,
+            accepted > 10 && rejected > 10,
+            "{what}: {accepted} accepted, {rejected} rejected"
         );
     }
 }
