@@ -22,9 +22,7 @@ pub fn alloc(gc: &mut dyn Collector, n: &Int) -> Result<Word, OutOfMemory> {
     let limbs = n.magnitude().limbs();
     let a = gc.alloc(Kind::BigInt, bigint_aux(limbs.len(), n.is_negative()))?;
     let bytes: Vec<u8> = limbs.iter().flat_map(|l| l.to_le_bytes()).collect();
-    for (k, w) in object::pack_bytes(&bytes).enumerate() {
-        gc.init_word(a, 1 + k, w);
-    }
+    gc.init_payload(a, &bytes);
     Ok(object::ptr(a))
 }
 

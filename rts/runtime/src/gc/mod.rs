@@ -111,6 +111,14 @@ pub trait Collector {
     /// Initialising store into an object allocated since the last safepoint (no barrier).
     fn init_word(&mut self, obj: Addr, offset: usize, value: Word);
 
+    /// Initialising stores of a byte payload (a blob's or a bigint's, see [`crate::object`])
+    /// into an object allocated since the last safepoint.
+    fn init_payload(&mut self, obj: Addr, bytes: &[u8]) {
+        for (k, w) in crate::object::pack_bytes(bytes).enumerate() {
+            self.init_word(obj, 1 + k, w);
+        }
+    }
+
     /// Mutator store of a value into word `offset` of object `obj`, with the write barrier.
     fn write(&mut self, obj: Addr, offset: usize, value: Word);
 

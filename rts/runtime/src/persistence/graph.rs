@@ -13,8 +13,9 @@
 //! word for a scalar. Payloads by kind (see [`crate::object`]): Array `n` values; Record `n` raw
 //! field hashes then `n` values; Blob and BigInt their byte payload (`b` bytes; `4l` for `l`
 //! limbs), byte by byte, so a stream reads the same on every word size (padding bytes are not
-//! kept and read back as zero); MutBox one value; Closure the raw function index then `n` values; Variant the raw tag hash
-//! then one value; Concat two values. Raw words are LEB128 numbers too.
+//! kept and read back as zero); MutBox one value; Closure the raw function index then `n`
+//! values; Variant the raw tag hash then one value; Concat two values. Raw words are LEB128
+//! numbers too.
 //!
 //! Decoding parses and validates the whole body before it allocates anything: kinds, counts,
 //! that every index names an object, that scalars and raw words fit this target's word. Only
@@ -224,9 +225,7 @@ pub fn decode(body: &[u8], heap: &mut dyn Collector) -> Result<Vec<Word>, Persis
     };
     for (o, &a) in objs.iter().zip(&addrs) {
         if let Some(bytes) = o.kind.payload_bytes(o.aux) {
-            for (k, w) in object::pack_bytes(&body[o.start..o.start + bytes]).enumerate() {
-                heap.init_word(a, 1 + k, w);
-            }
+            heap.init_payload(a, &body[o.start..o.start + bytes]);
             continue;
         }
         let (lo, hi) = o.kind.fields(o.aux);

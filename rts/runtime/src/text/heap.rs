@@ -40,9 +40,7 @@ impl From<OutOfMemory> for TextError {
 /// A blob holding `bytes`, which the caller has checked are UTF-8.
 fn alloc_blob(gc: &mut dyn Collector, bytes: &[u8]) -> Result<Word, OutOfMemory> {
     let a = gc.alloc(Kind::Blob, bytes.len())?;
-    for (k, w) in object::pack_bytes(bytes).enumerate() {
-        gc.init_word(a, 1 + k, w);
-    }
+    gc.init_payload(a, bytes);
     Ok(object::ptr(a))
 }
 

@@ -267,14 +267,11 @@ fn heap_ropes(ctx: &Ctx) {
         let mut h = ValueHeap::new(plan, &mut rng, HEAP_TEXT_OPS, check_text);
         let mut shared = 0;
         for _ in 0..ctx.scaled(HEAP_TEXT_OPS) {
-            let picks = (h.pick(&mut rng).map(|x| x.0), h.pick(&mut rng).map(|x| x.0));
-            match (rng.index(10), picks) {
-                (3..=7, (Some(a), Some(b))) => {
+            let a = h.pick(&mut rng).map(|(i, s)| (i, s.clone()));
+            let b = h.pick(&mut rng).map(|(i, s)| (i, s.clone()));
+            match (rng.index(10), a, b) {
+                (3..=7, Some((a, sa)), Some((b, sb))) => {
                     // `a` may equal `b`: a node sharing one child twice.
-                    let (sa, sb) = (h.oracles[a].clone(), h.oracles[b].clone());
-                    let (Some(sa), Some(sb)) = (sa, sb) else {
-                        continue;
-                    };
                     if sa.len() + sb.len() > HEAP_TEXT_MAX {
                         h.drop_value(if sa.len() > sb.len() { a } else { b });
                         continue;
@@ -293,16 +290,10 @@ fn heap_ropes(ctx: &Ctx) {
                     }
                     h.hold(v, sa + &sb);
                 }
-                (8, (Some(a), _)) => h.drop_value(a),
-                (9, (Some(a), Some(b))) => {
-                    let (sa, sb) = (&h.oracles[a], &h.oracles[b]);
+                (8, Some((a, _)), _) => h.drop_value(a),
+                (9, Some((a, sa)), Some((b, sb))) => {
                     let got = heap::compare(h.gc.as_ref(), h.roots[a], h.roots[b]);
-                    check_eq!(
-                        ctx,
-                        Some(got),
-                        sa.as_ref().zip(sb.as_ref()).map(|(x, y)| x.cmp(y)),
-                        "{what}: compare {a} and {b}"
-                    );
+                    check_eq!(ctx, got, sa.cmp(&sb), "{what}: compare {a} and {b}");
                 }
                 _ => {
                     let s = piece(&mut rng);
