@@ -994,10 +994,10 @@ mod tests {
     }
 
     /// The 20k graph's upgrade cycles run through the same heap scripts: with the last root
-    /// untraced, the failing cycle's heap (20,000 objects) shrinks to a handful of objects under
-    /// the stop-the-world collectors (3 reached). Under the incremental collector, whose paced
+    /// untraced, the failing cycle's heap (20,122 objects) shrinks to a handful of objects under
+    /// the stop-the-world collectors (4 reached). Under the incremental collector, whose paced
     /// and sliced increments hide the lost root until a later cycle, the failing cycle's heap
-    /// (20,579 objects, 11 stores and 48 loads) shrinks to 30 objects, 25 edges and 4 roots
+    /// (20,579 objects, 11 stores and 48 loads) shrinks to 30 objects, 10 edges and 19 roots
     /// (its first replays run the whole heap, hence the big cuts first, see the module doc).
     /// A later cycle may start from a continuation table the mutator replaced (root 0 is not
     /// object 0); its printed form reads back all the same.

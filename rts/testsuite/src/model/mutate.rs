@@ -7,7 +7,10 @@
 //! [`Collector::resolve`]) and objects it allocated ([`Step::New`]). It stores a register or a
 //! scalar into a field of a held object through the write barrier ([`Step::Store`],
 //! [`Collector::write`]), sets roots ([`Step::Root`]; root 0 only to a new continuation table,
-//! an array), and permutes the roots after the continuation table's ([`Step::Shuffle`]).
+//! an array), and permutes the roots after the continuation table's ([`Step::Shuffle`]). A caller
+//! may pin the first roots after the table (a program's stable variables): the mutator leaves
+//! them alone (no walk starts there, none is set or permuted); what they reach it meets only
+//! through other roots.
 //!
 //! [`draw_batch`] draws a random batch from the model: walks from random roots (loads), a
 //! store's target drawn by kind first (so boxes, arrays, records, closures, variants and text
@@ -146,19 +149,21 @@ pub fn mutate(
     reached: &Reached,
     ops: usize,
 ) -> Result<(), MutateError> {
-    let steps = draw_batch(rng, model, roots.len(), reached, ops);
+    let steps = draw_batch(rng, model, 0, reached, ops);
     apply_steps(model, gc, roots, reached, &steps)
 }
 
-/// A random permutation of the roots after the continuation table's, as a step (`None` with
-/// fewer than two such roots).
-pub fn draw_shuffle(rng: &mut Rng, roots: usize) -> Option<Step> {
-    if roots < 3 {
+/// A random permutation of the `roots` roots after the continuation table's, the first `pinned`
+/// of them left in place, as a step (`None` with fewer than two to permute).
+pub fn draw_shuffle(rng: &mut Rng, roots: usize, pinned: usize) -> Option<Step> {
+    let first = (1 + pinned).min(roots);
+    if roots - first < 2 {
         return None;
     }
     let mut order: Vec<usize> = (1..roots).collect();
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.index(i + 1));
+    let settable = &mut order[first - 1..];
+    for i in (1..settable.len()).rev() {
+        settable.swap(i, rng.index(i + 1));
     }
     Some(Step::Shuffle { order })
 }
@@ -173,6 +178,8 @@ struct Draw<'m> {
     /// The fields of existing objects that the batch stored into.
     changed: BTreeMap<ObjId, Vec<MVal>>,
     roots: Vec<MVal>,
+    /// The roots the batch may walk from and set (besides the table's).
+    settable: core::ops::Range<usize>,
     /// Objects held in registers (an object may be held more than once).
     regs: Vec<ObjId>,
     steps: Vec<Step>,
@@ -202,7 +209,11 @@ impl Draw<'_> {
     /// none at a scalar root).
     fn walk(&mut self, rng: &mut Rng, steps: usize) -> usize {
         let start = self.regs.len();
-        let root = rng.index(self.roots.len());
+        // The table's root or a settable one.
+        let root = match rng.index(1 + self.settable.len()) {
+            0 => 0,
+            r => self.settable.start + r - 1,
+        };
         let MVal::Ref(mut id) = self.roots[root] else {
             return start;
         };
@@ -372,22 +383,24 @@ impl Draw<'_> {
     }
 }
 
-/// Draws `ops` random mutator operations (each a few steps) for the model as it is, with `roots`
-/// roots (`reached`, the checker's result for the current heap, is not needed: every object is
-/// reached by a walk from a root).
+/// Draws `ops` random mutator operations (each a few steps) for the model as it is; roots 1 to
+/// `pinned` are left alone, never walked from, set or shuffled (`reached`, the checker's result
+/// for the current heap, is not needed: every object is reached by a walk from a root).
 pub fn draw_batch(
     rng: &mut Rng,
     model: &Model,
-    roots: usize,
+    pinned: usize,
     _reached: &Reached,
     ops: usize,
 ) -> Vec<Step> {
+    let n = model.roots.len();
     let mut d = Draw {
         model,
         base: model.objects.len(),
         new: Vec::new(),
         changed: BTreeMap::new(),
-        roots: model.roots[..roots.min(model.roots.len())].to_vec(),
+        roots: model.roots.clone(),
+        settable: (1 + pinned).min(n)..n,
         regs: Vec::new(),
         steps: Vec::new(),
     };
@@ -407,8 +420,8 @@ pub fn draw_batch(
             // Replace a root (never the continuation table's) with a scalar or the end of a
             // walk (a deep object, as a program descends into its data; the roots' own objects
             // would cut off most of the heap).
-            0..=1 if d.roots.len() > 1 => {
-                let i = 1 + rng.index(d.roots.len() - 1);
+            0..=1 if !d.settable.is_empty() => {
+                let i = d.settable.start + rng.index(d.settable.len());
                 let end = if rng.chance(20) {
                     None
                 } else {
@@ -427,8 +440,8 @@ pub fn draw_batch(
                 let first = d.allocate(rng, &alloc::vec![None; count], true);
                 d.regs.extend(first..first + count);
                 let top = MVal::Ref(first + count - 1);
-                if rng.chance(30) && d.roots.len() > 1 {
-                    let i = 1 + rng.index(d.roots.len() - 1);
+                if rng.chance(30) && !d.settable.is_empty() {
+                    let i = d.settable.start + rng.index(d.settable.len());
                     d.roots[i] = top;
                     d.steps.push(Step::Root {
                         root: i,

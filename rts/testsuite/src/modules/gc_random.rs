@@ -126,6 +126,7 @@ fn heap<const C: u64, const P: usize, const K: u64>(ctx: &Ctx) {
     let mut schedule = RandomSchedule {
         rng: &mut mrng,
         rounds,
+        pinned: 0,
     };
     run_plan(ctx, &what, plan, tuning, m, Entry::Build, &mut schedule);
 }
