@@ -56,7 +56,7 @@ use alloc::format;
 use alloc::string::String;
 use alloc::vec;
 use alloc::vec::Vec;
-use rts::object::Kind;
+use rts::object::{Kind, MIN_OBJECT_WORDS};
 
 /// What is being shrunk: a sub-test of a module, under a seed.
 #[derive(Clone, Copy)]
@@ -401,6 +401,19 @@ fn steps(s: &HeapScript) -> impl Iterator<Item = &Step> {
     })
 }
 
+/// What a step names besides its root and path: the object a field store stores into, then the
+/// value a root or field store stores.
+fn named(st: &Step) -> impl Iterator<Item = MVal> {
+    let (obj, value) = match st {
+        Step::Root { value, .. } => (None, Some(*value)),
+        Step::Field { obj, value, .. } | Step::Store { obj, value, .. } => {
+            (Some(MVal::Ref(*obj)), Some(*value))
+        }
+        Step::New { .. } | Step::Load { .. } | Step::Shuffle { .. } => (None, None),
+    };
+    obj.into_iter().chain(value)
+}
+
 /// Applies `f` to every batch of steps, in replay order.
 fn for_batches(s: &mut HeapScript, mut f: impl FnMut(&mut Vec<Step>)) {
     for r in &mut s.rounds {
@@ -504,15 +517,7 @@ fn by_distance(s: &HeapScript) -> Vec<usize> {
     };
     let n = m.objects.len();
     m.roots.extend((s.model.objects.len()..n).map(MVal::Ref));
-    for st in steps(s) {
-        match st {
-            Step::Root { value, .. } => m.roots.push(*value),
-            Step::Field { obj, value, .. } | Step::Store { obj, value, .. } => {
-                m.roots.extend([MVal::Ref(*obj), *value])
-            }
-            Step::New { .. } | Step::Load { .. } | Step::Shuffle { .. } => {}
-        }
-    }
+    m.roots.extend(steps(s).flat_map(named));
     // A step may name an object that is not there (it is skipped then).
     m.roots.retain(|v| !matches!(*v, MVal::Ref(id) if id >= n));
     let mut order = m.reachable();
@@ -600,8 +605,8 @@ fn cut_objects(s: &HeapScript, dead: &[bool]) -> HeapScript {
 }
 
 /// With the objects marked dead (ids over initial and new objects) made garbage in place: each
-/// becomes an array of scalars of the same size in words (or keeps its kind with its references
-/// zeroed, if smaller than any array), references to it become scalar 0 and stores into it go.
+/// becomes an array of scalars of the same size in words, references to it become scalar 0 and
+/// stores into it go.
 /// The heap keeps its layout (the partitions, their occupancy at allocation), which a fault that
 /// shows only when a particular partition is evacuated needs; [`merge_loose`] then folds runs of
 /// such garbage into few objects.
@@ -614,12 +619,8 @@ fn hollow(s: &HeapScript, dead: &[bool]) -> HeapScript {
     };
     let mut s = s.clone();
     for_objects(&mut s, |id, o| {
-        if dead.get(id).copied().unwrap_or(false) {
-            let words = o.kind.size(crate::model::layout::aux(id, o));
-            *o = filler(words).unwrap_or_else(|| MObj {
-                fields: vec![MVal::Scalar(0); o.fields.len()],
-                ..o.clone()
-            });
+        if is_dead(&MVal::Ref(id)) {
+            *o = filler(o.kind.size(crate::model::layout::aux(id, o)));
         } else {
             o.fields.iter_mut().for_each(zero);
         }
@@ -805,16 +806,7 @@ fn unreferenced(s: &HeapScript) -> Vec<usize> {
         .flat_map(|o| &o.fields)
         .for_each(&mut mark);
     s.model.roots.iter().for_each(&mut mark);
-    for st in steps(s) {
-        match st {
-            Step::Root { value, .. } => mark(value),
-            Step::Field { obj, value, .. } | Step::Store { obj, value, .. } => {
-                mark(value);
-                mark(&MVal::Ref(*obj));
-            }
-            Step::New { .. } | Step::Load { .. } | Step::Shuffle { .. } => {}
-        }
-    }
+    steps(s).flat_map(named).for_each(|v| mark(&v));
     (1..s.model.objects.len()).filter(|&id| !seen[id]).collect()
 }
 
@@ -841,21 +833,23 @@ fn merge_loose(s: &HeapScript, loose: &[usize], dead: &[bool]) -> HeapScript {
             words += o.kind.size(crate::model::layout::aux(id, o));
             id += 1;
         }
-        if let (true, Some(array)) = (id - start >= 2, filler(words)) {
+        if id - start >= 2 {
             gone[start + 1..id].iter_mut().for_each(|g| *g = true);
-            t.model.objects[start] = array;
+            t.model.objects[start] = filler(words);
         }
     }
     cut_objects(&t, &gone)
 }
 
-/// An array of scalars taking `words` words (`n + 2` for `n` model fields), if any does.
-fn filler(words: usize) -> Option<MObj> {
-    Some(MObj {
+/// An array of scalars taking `words` words (`n + 2` for `n` model fields); `words` is at least
+/// [`MIN_OBJECT_WORDS`], as every object's size is.
+fn filler(words: usize) -> MObj {
+    debug_assert!(words >= MIN_OBJECT_WORDS);
+    MObj {
         kind: Kind::Array,
-        fields: vec![MVal::Scalar(0); words.checked_sub(2)?],
+        fields: vec![MVal::Scalar(0); words - 2],
         bytes: 0,
-    })
+    }
 }
 
 /// The blobs and bigints marked dead cut to 8 bytes (one identity word on any target).

@@ -156,16 +156,21 @@ pub fn mutate(
 /// A random permutation of the `roots` roots after the continuation table's, the first `pinned`
 /// of them left in place, as a step (`None` with fewer than two to permute).
 pub fn draw_shuffle(rng: &mut Rng, roots: usize, pinned: usize) -> Option<Step> {
-    let first = (1 + pinned).min(roots);
-    if roots - first < 2 {
+    let set = settable(roots, pinned);
+    if set.len() < 2 {
         return None;
     }
     let mut order: Vec<usize> = (1..roots).collect();
-    let settable = &mut order[first - 1..];
-    for i in (1..settable.len()).rev() {
-        settable.swap(i, rng.index(i + 1));
+    let part = &mut order[set.start - 1..];
+    for i in (1..part.len()).rev() {
+        part.swap(i, rng.index(i + 1));
     }
     Some(Step::Shuffle { order })
+}
+
+/// Of `roots` roots, the ones after the continuation table's and the first `pinned` of them.
+fn settable(roots: usize, pinned: usize) -> core::ops::Range<usize> {
+    (1 + pinned).min(roots)..roots
 }
 
 /// The draw's view of the model as the batch so far leaves it (without touching the model).
@@ -393,14 +398,13 @@ pub fn draw_batch(
     _reached: &Reached,
     ops: usize,
 ) -> Vec<Step> {
-    let n = model.roots.len();
     let mut d = Draw {
         model,
         base: model.objects.len(),
         new: Vec::new(),
         changed: BTreeMap::new(),
         roots: model.roots.clone(),
-        settable: (1 + pinned).min(n)..n,
+        settable: settable(model.roots.len(), pinned),
         regs: Vec::new(),
         steps: Vec::new(),
     };
