@@ -54,7 +54,8 @@
       shards = builtins.mapAttrs (_: j: j.shards) jobs;
       all-shards = builtins.mapAttrs (_: j: j.all-shards) jobs;
       report = builtins.mapAttrs (_: j: j.report) jobs;
-      # The rts suite at its nightly scale, seeded by the source's date.
+      # The rts suite at its nightly scale, seeded by the source's date, and the Motoko suite
+      # built exactly as upstream builds it (mo-<variant>-upstream-<shard>).
       nightly = builtins.mapAttrs (_: j: j.nightly) jobs;
     };
   };

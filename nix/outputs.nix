@@ -104,11 +104,15 @@
   allBuilds = rtsBuilds // motokoSuite.builds;
 
   # One shard engine for both suites: every variant of either, and the module it runs.
+  # Motoko's suite as upstream builds it (nix/motoko: the `-upstream` variants) runs by the same
+  # engine, outside the default checks.
   mkShard = import ./shard.nix {
     inherit system toolchain;
-    variants = allVariants;
-    modules = builtins.mapAttrs (_: b: b.cwasm) allBuilds;
-    suiteOf = builtins.foldl' (acc: suite: acc // builtins.mapAttrs (_: _: suite) suites.${suite}.variants) {} (builtins.attrNames suites);
+    variants = allVariants // motokoSuite.upstream.variants;
+    modules = builtins.mapAttrs (_: b: b.cwasm) (allBuilds // motokoSuite.upstream.builds);
+    suiteOf =
+      builtins.foldl' (acc: suite: acc // builtins.mapAttrs (_: _: suite) suites.${suite}.variants) {} (builtins.attrNames suites)
+      // builtins.mapAttrs (_: _: "motoko") motokoSuite.upstream.variants;
   };
   # The shards of a matrix, each with the matrix's seed unless `over` says otherwise.
   shardsWith = over: m:
@@ -128,6 +132,18 @@
     matrix;
   rtsShardChecks = shardsOf matrix;
   motokoShards = shardsOf motokoMatrix;
+  # Every Motoko shard built exactly as upstream builds its tests (no ./motoko/speedups): the
+  # same units fail or pass there, and any difference the speed-ups made would show.
+  motokoUpstreamShards = builtins.listToAttrs (map (s: let
+      variant = "${s.variant}-upstream";
+    in {
+      name = "${variant}-${s.module}";
+      value = mkShard {
+        inherit variant;
+        inherit (s) module seed;
+      };
+    })
+    motokoMatrix.shards);
   shards = rtsShardChecks // motokoShards;
 
   shardsFresh = import ./shards-fresh.nix {inherit system toolchain rtsShards;};
@@ -177,7 +193,7 @@
     };
   };
 in {
-  packages = rtsPackages // motokoSuite.packages // {rts-shards = rtsShards;};
+  packages = rtsPackages // motokoSuite.packages // motokoSuite.upstream.packages // {rts-shards = rtsShards;};
   checks = shards // projectChecks;
   # `nix build .#checks.<variant>-<module>` looks under legacyPackages.<system>.
   legacyPackages.checks = shards // projectChecks;
@@ -185,7 +201,10 @@ in {
     inherit shards;
     all-shards = call ./hydra-aggregate.nix "all-shards" (builtins.attrValues shards);
     report = import ./shard-report.nix {inherit system toolchain rtsShards;} shards;
-    nightly = nightlyShards // {all = call ./hydra-aggregate.nix "nightly-all" (builtins.attrValues nightlyShards);};
+    nightly = let
+      jobs = nightlyShards // motokoUpstreamShards;
+    in
+      jobs // {all = call ./hydra-aggregate.nix "nightly-all" (builtins.attrValues jobs);};
   };
   devShells.default = call ./dev-shell.nix;
   formatter = call ./formatter.nix;

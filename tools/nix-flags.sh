@@ -81,28 +81,32 @@ rts_third_party_dirs() {
 }
 
 # Offline, each input comes from its copy, a folder named <input>-<first 8 digits of the locked
-# rev>. A copy whose NAR hash is the locked narHash has the store path a download would have; one
-# that differs is used too, with a warning, since every derivation built from it then differs
-# from the networked one.
+# rev>: the first one found whose NAR hash is the locked narHash (it has the store path a
+# download would have), else the first one found, with a warning, since every derivation built
+# from it then differs from the networked one.
 rts_third_party_overrides() {
-  local name rev nar dir copy have
+  local name rev nar dir copy first have
   while read -r name rev nar; do
-    copy=""
+    copy="" first=""
     while read -r dir; do
-      if [ -d "$dir/$name-${rev:0:8}" ]; then
-        copy=$(cd "$dir/$name-${rev:0:8}" && pwd)
+      [ -d "$dir/$name-${rev:0:8}" ] || continue
+      dir=$(cd "$dir/$name-${rev:0:8}" && pwd)
+      have=$(nix hash path "${NIX_OPTS[@]}" "$dir") || return 2
+      if [ "$have" = "$nar" ]; then
+        copy=$dir
         break
       fi
+      [ -n "$first" ] || first="$dir $have"
     done < <(rts_third_party_dirs)
+    if [ -z "$copy" ] && [ -n "$first" ]; then
+      copy=${first% *}
+      echo "nix-flags: warning: $copy has NAR hash ${first##* }, but flake.lock locks $name at" \
+        "$nar; builds from it will not match builds from the download" >&2
+    fi
     if [ -z "$copy" ]; then
       echo "nix-flags: no offline copy of flake input $name ($name-${rev:0:8} in" \
         "$(rts_third_party_dirs | paste -sd ' ')); Nix will try to download it" >&2
       continue
-    fi
-    have=$(nix hash path "${NIX_OPTS[@]}" "$copy") || return 2
-    if [ "$have" != "$nar" ]; then
-      echo "nix-flags: warning: $copy has NAR hash $have, but flake.lock locks $name at $nar;" \
-        "builds from it will not match builds from the download" >&2
     fi
     NIX_FLAGS+=(--override-input "$name" "path:$copy")
   done < <(rts_third_party_inputs)

@@ -145,22 +145,44 @@ fi
 
 # --- Offline copies of the flake inputs that are sources (Motoko, libtommath) -------------
 # Kept where tools/nix-flags.sh looks for them, so that every checkout on this machine finds them.
+# A source packed as GitHub packs it (<input>-<rev:0:8>.tar.gz: one top folder, symlinks kept)
+# is unpacked, so that the copy has the locked NAR hash and the store paths of a download; a
+# plain folder is copied as it is. A kept copy whose hash is not the locked one is replaced when
+# a tarball is at hand.
 # shellcheck source=tools/nix-flags.sh
 source "$ROOT/tools/nix-flags.sh"
-while read -r name rev _; do
+nar_of() { nix --extra-experimental-features nix-command hash path "$1"; }
+while read -r name rev nar; do
   dir=$name-${rev:0:8}
-  if [ -d "$RTS_THIRD_PARTY_KEPT/$dir" ]; then
+  kept=$RTS_THIRD_PARTY_KEPT/$dir
+  if [ -d "$kept" ] && { [ ! -f "$THIRD_PARTY/$dir.tar.gz" ] || [ "$(nar_of "$kept")" = "$nar" ]; }; then
     log "$dir present in $RTS_THIRD_PARTY_KEPT"
+    continue
+  fi
+  if [ -f "$THIRD_PARTY/$dir.tar.gz" ]; then
+    need_root "unpacking $dir.tar.gz into $RTS_THIRD_PARTY_KEPT"
+    mkdir -p "$RTS_THIRD_PARTY_KEPT"
+    rm -rf "$kept.tmp"
+    mkdir "$kept.tmp"
+    tar -xzf "$THIRD_PARTY/$dir.tar.gz" -C "$kept.tmp" --strip-components=1 --no-same-owner
+    have=$(nar_of "$kept.tmp")
+    [ "$have" = "$nar" ] || {
+      rm -rf "$kept.tmp"
+      die "$THIRD_PARTY/$dir.tar.gz unpacks to NAR hash $have, but flake.lock locks $name at $nar"
+    }
   elif [ -d "$THIRD_PARTY/$dir" ]; then
     need_root "copying $dir into $RTS_THIRD_PARTY_KEPT"
     mkdir -p "$RTS_THIRD_PARTY_KEPT"
-    rm -rf "$RTS_THIRD_PARTY_KEPT/$dir.tmp"
-    cp -a "$THIRD_PARTY/$dir" "$RTS_THIRD_PARTY_KEPT/$dir.tmp"
-    mv "$RTS_THIRD_PARTY_KEPT/$dir.tmp" "$RTS_THIRD_PARTY_KEPT/$dir"
-    log "copied $dir into $RTS_THIRD_PARTY_KEPT"
+    rm -rf "$kept.tmp"
+    cp -a "$THIRD_PARTY/$dir" "$kept.tmp"
   else
     log "no copy of flake input $dir here (the Motoko suite needs the network then)"
+    continue
   fi
+  chmod -R a+rX "$kept.tmp"
+  rm -rf "$kept"
+  mv "$kept.tmp" "$kept"
+  log "kept $dir in $RTS_THIRD_PARTY_KEPT"
 done < <(rts_third_party_inputs)
 
 # --- The versions the stand-in records ----------------------------------------------------

@@ -1,23 +1,26 @@
 # shellcheck shell=bash
 # Builds one variant of Motoko's RTS tests (rts/motoko-rts-tests) for wasm, with this project's
-# shard entry points (./shards.patch) applied to Motoko's sources, and precompiles it.
+# patches applied to Motoko's sources (the shard entry points of ./shards.patch, and for the
+# default builds the speed-ups of ./speedups), and precompiles it.
 #
 # Usage: build-tests.sh [OUT]   (default: $out, as in a Nix build)
 # Environment:
 #   MOTOKO_RTS      Motoko's rts/ (read-only is fine)
-#   SHARDS_PATCH    the patch adding the test_<shard> exports
+#   PATCHES         the patches to apply, in order, space separated (paths relative to Motoko's
+#                   root, as `git apply` in a Motoko checkout takes them)
 #   TOMMATH         the output of ./build-tommath.sh for the variant's word size
 #   VARIANT TARGET  the variant's name and target (wasm32-wasip1 or wasm64-unknown-unknown)
 #   FEATURES        cargo features of motoko-rts-tests, space separated
 #   WASMTIME_FLAGS  flags for `wasmtime compile`, space separated; `run` uses the same
 #   WASI_LIBC       for wasm32-wasip1: the WASI libc (lib/libc.a, lib/crt1-command.o)
 #   and what nix/wasm-build-env.sh reads (RUST_LIB_SRC, VENDOR_DIRS, ...).
-# Builds as Motoko's rts/Makefile does (`cargo build`, the dev profile, -Zbuild-std with std);
-# writes OUT/tests.wasm and OUT/tests.cwasm.
+# Builds as Motoko's rts/Makefile does (`cargo build`, the dev profile, -Zbuild-std with std;
+# ./speedups/01-std-as-shipped.patch adds the profile of the standard library's crates); writes
+# OUT/tests.wasm and OUT/tests.cwasm.
 set -euo pipefail
 
 out=${1:-${out:?usage: build-tests.sh OUT (or $out set, as in a Nix build)}}
-: "${MOTOKO_RTS:?}" "${SHARDS_PATCH:?}" "${TOMMATH:?}" "${VARIANT:?}" "${TARGET:?}"
+: "${MOTOKO_RTS:?}" "${PATCHES:?}" "${TOMMATH:?}" "${VARIANT:?}" "${TARGET:?}"
 FEATURES=${FEATURES-}
 WASMTIME_FLAGS=${WASMTIME_FLAGS-}
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -30,7 +33,9 @@ wasm_build_env "$scratch" build-tests
 src=$scratch/rts
 cp -r "$MOTOKO_RTS" "$src"
 chmod -R u+w "$src"
-patch -d "$scratch" -p1 --batch --forward --quiet <"$SHARDS_PATCH"
+for p in $PATCHES; do
+  patch -d "$scratch" -p1 --batch --forward --quiet <"$p"
+done
 cp -r "$TOMMATH/_build" "$src/_build"
 chmod -R u+w "$src/_build"
 export RUSTFLAGS="$RUSTFLAGS -C target-feature=+bulk-memory --remap-path-prefix=$src=/motoko/rts"
@@ -47,7 +52,8 @@ case $TARGET in
     ;;
 esac
 
-echo "build-tests: $VARIANT: $TARGET, features [$FEATURES], $(rustc --version)" >&2
+patch_names=$(for p in $PATCHES; do basename "$p"; done | tr '\n' ' ')
+echo "build-tests: $VARIANT: $TARGET, features [$FEATURES], patches [${patch_names% }], $(rustc --version)" >&2
 cd "$src/motoko-rts-tests"
 cargo build --locked --target "$TARGET" -Zbuild-std=core,alloc,std,panic_abort \
   ${FEATURES:+--features "${FEATURES// /,}"}
