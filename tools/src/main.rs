@@ -17,6 +17,7 @@ mod cli;
 mod gantt;
 mod junit;
 mod matrix;
+mod names;
 mod plan;
 mod pool;
 mod process;

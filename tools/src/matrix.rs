@@ -115,7 +115,13 @@ pub fn build_seeded(
 pub fn load(path: &std::path::Path) -> Result<Matrix> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read matrix file {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("malformed matrix file {}", path.display()))
+    let m: Matrix = serde_json::from_str(&text)
+        .with_context(|| format!("malformed matrix file {}", path.display()))?;
+    for s in &m.shards {
+        crate::names::check_shard(&s.name, &s.variant, &s.module, &s.export)
+            .with_context(|| format!("in matrix file {}", path.display()))?;
+    }
+    Ok(m)
 }
 
 /// The exact bytes of the matrix file.
@@ -428,6 +434,28 @@ pub(crate) mod tests {
         assert!(d.contains("-ni-zz\n"), "{d}");
         assert!(d.contains("~ni-a: "), "{d}");
         assert!(d.contains("1 added, 1 removed, 1 changed"), "{d}");
+    }
+
+    #[test]
+    fn a_matrix_with_a_name_that_is_a_path_is_rejected() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("shards.json");
+        let mut m = sample();
+        std::fs::write(&p, render(&m).unwrap()).unwrap();
+        assert_eq!(load(&p).unwrap(), m);
+        m.shards[0].module = "../../x".into();
+        m.shards[0].name = "64-../../x".into();
+        std::fs::write(&p, render(&m).unwrap()).unwrap();
+        let e = format!("{:#}", load(&p).unwrap_err());
+        assert!(
+            e.contains("invalid module name") && e.contains("shards.json"),
+            "{e}"
+        );
+        // A name that is not <variant>-<module>.
+        let mut m = sample();
+        m.shards[0].name = "other".into();
+        std::fs::write(&p, render(&m).unwrap()).unwrap();
+        assert!(load(&p).is_err());
     }
 
     #[test]

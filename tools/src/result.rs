@@ -162,7 +162,31 @@ pub fn times_in_log(log: &str, r: &ShardResult) -> Result<Option<Times>> {
 pub fn load(path: &Path) -> Result<ShardResult> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("malformed result file {}", path.display()))
+    let r: ShardResult = serde_json::from_str(&text)
+        .with_context(|| format!("malformed result file {}", path.display()))?;
+    r.check()
+        .with_context(|| format!("invalid result file {}", path.display()))?;
+    Ok(r)
+}
+
+impl ShardResult {
+    /// Checks the names (see `names`) and that the status agrees with the exit code.
+    pub fn check(&self) -> Result<()> {
+        crate::names::check_shard(&self.name, &self.variant, &self.module, &self.export)?;
+        let consistent = match self.status {
+            Status::Pass => self.exit_code == Some(0),
+            Status::Fail => self.exit_code != Some(0),
+            Status::Timeout => true,
+        };
+        if !consistent {
+            bail!(
+                "status {:?} does not go with exit code {:?}",
+                self.status,
+                self.exit_code
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The command that reruns a shard's Nix check (the flake mirrors `checks.<system>` under
@@ -346,6 +370,36 @@ pub mod tests {
         assert_eq!(files.len(), 1, "{files:?}");
         assert_eq!(load(&files[0]).unwrap().name, "ni-a");
         assert!(find_files(&d.path().join("none")).is_err());
+    }
+
+    #[test]
+    fn empty_and_hostile_result_files_are_rejected() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("result.json");
+        std::fs::write(&p, "").unwrap();
+        let e = format!("{:#}", load(&p).unwrap_err());
+        assert!(e.contains("malformed result file"), "{e}");
+        let cases = [
+            ("name", "ni-../../x"),
+            ("module", "../x"),
+            ("export", "test_a/.."),
+            ("variant", "n/i"),
+        ];
+        for (field, value) in cases {
+            let mut v = serde_json::to_value(res("ni-a", Status::Pass)).unwrap();
+            v[field] = value.into();
+            std::fs::write(&p, v.to_string()).unwrap();
+            let e = format!("{:#}", load(&p).unwrap_err());
+            assert!(e.contains("invalid result file"), "{field}: {e}");
+        }
+        // A pass must have exit code 0, a failure another.
+        let mut r = res("ni-a", Status::Pass);
+        r.exit_code = Some(1);
+        std::fs::write(&p, serde_json::to_string(&r).unwrap()).unwrap();
+        assert!(format!("{:#}", load(&p).unwrap_err()).contains("does not go with"));
+        r.status = Status::Fail;
+        std::fs::write(&p, serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(load(&p).unwrap(), r);
     }
 
     #[test]

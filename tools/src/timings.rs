@@ -81,6 +81,8 @@ pub fn load(path: &Path) -> Result<Timings> {
     let t: Timings = serde_json::from_str(&text)
         .with_context(|| format!("malformed timings file {}", path.display()))?;
     for (name, timing) in &t.shards {
+        crate::names::check_shard_name(name)
+            .with_context(|| format!("timings file {}", path.display()))?;
         crate::result::check_wall_seconds(timing.wall_seconds)
             .with_context(|| format!("timings file {}: shard {name}", path.display()))?;
     }
@@ -210,6 +212,14 @@ mod tests {
         )
         .unwrap();
         assert!(load(&p).is_err());
+        // A shard name that is a path.
+        std::fs::write(
+            &p,
+            r#"{"machine":"","command":"","shards":{"ni-../x":{"wall_seconds":1,"peak_memory_kib":null}}}"#,
+        )
+        .unwrap();
+        let e = format!("{:#}", load(&p).unwrap_err());
+        assert!(e.contains("invalid shard name"), "{e}");
     }
 
     #[test]

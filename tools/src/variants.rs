@@ -54,18 +54,7 @@ pub fn parse(text: &str) -> Result<Variants> {
         bail!("no variants defined");
     }
     for name in variants.keys() {
-        // Shard names are <variant>-<module>, and a module name has no '-': the last '-' splits.
-        if name.is_empty()
-            || name.starts_with('-')
-            || name.ends_with('-')
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            bail!(
-                "variant name {name:?} must be non-empty, use only [A-Za-z0-9_-] and neither start nor end with '-'"
-            );
-        }
+        crate::names::check_variant(name)?;
     }
     Ok(variants)
 }

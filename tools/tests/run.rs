@@ -847,3 +847,79 @@ fn shard_outputs_are_a_function_of_their_inputs() {
         "{ta} {tb}"
     );
 }
+
+/// The names of the entries of a directory, sorted.
+fn entries(d: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_test_export_naming_a_path_is_refused_and_touches_nothing_outside_the_log_dir() {
+    let Some(w) = wasmtime_or_skip("a_test_export_naming_a_path_is_refused") else {
+        return;
+    };
+    let f = Fixture::new();
+    // A passing shard whose name climbs out of the log directory, and a failing one (so that
+    // the passing shards' directories would be removed).
+    let wasm = wat::parse_str(
+        r#"(module
+            (func (export "test_v/../../../victim") (param i64))
+            (func (export "test_trap") (param i64) unreachable))"#,
+    )
+    .unwrap();
+    std::fs::write(f.wasm("ni"), wasm).unwrap();
+    let victim = f.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("keep"), b"mine").unwrap();
+    let tmp = f.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::create_dir(f.path().join("a")).unwrap();
+    let w = w.to_str().unwrap();
+    let base = [
+        "run",
+        "--built",
+        "built",
+        "--wasmtime",
+        w,
+        "--variant",
+        "ni",
+    ];
+    // The default log directory (a temporary one in TMPDIR), then --log-dir a/logs: both
+    // resolve the name to <fixture>/victim.
+    for log_dir in [None, Some("a/logs")] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"));
+        cmd.args(base).current_dir(f.path()).env("TMPDIR", &tmp);
+        if let Some(d) = log_dir {
+            cmd.args(["--log-dir", d]);
+        }
+        let o = cmd.output().unwrap();
+        assert_code(&o, 2);
+        let err = stderr(&o);
+        assert!(
+            err.contains("invalid module name \"v/../../../victim\"")
+                && err.contains("test_v/../../../victim"),
+            "{err}"
+        );
+        assert_eq!(entries(&victim), ["keep"]);
+        assert_eq!(std::fs::read(victim.join("keep")).unwrap(), b"mine");
+        assert_eq!(entries(&tmp), Vec::<String>::new());
+        assert_eq!(entries(&f.path().join("a")), Vec::<String>::new());
+    }
+    // `list` and `matrix` refuse the module too, and write nothing.
+    let o = f.run(&["list", "built/ni/rts_testsuite.wasm"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("invalid module name"), "{}", stderr(&o));
+    let o = f.run(&["matrix", "--built", "built", "--out", "m.json"]);
+    assert_code(&o, 2);
+    assert!(!f.path().join("m.json").exists());
+    assert_eq!(
+        entries(f.path()),
+        ["a", "built", "nix", "tmp", "victim"],
+        "something was written beside the fixture"
+    );
+}
