@@ -24,7 +24,9 @@
 # (`nix log`, `nix-store --read-log`), Hydra keeps it per build step next to its own step times,
 # and `rts-shards run` finds it in the shard's runner.log. `rts-shards report` reads it there.
 # On failure prints the test's output, then a block naming variant, module and seed with the
-# commands that reproduce it, and exits 1. Bad input exits 2.
+# commands that reproduce it, and exits 1. Bad input exits 2. When it cannot write its outputs
+# (a full disk) or run wasmtime at all it exits 3, an infrastructure failure, and leaves no
+# result.json: result.json is written last, and only complete.
 # Uses only bash, coreutils, grep, GNU time (optional: peak memory) and wasmtime.
 set -uo pipefail
 
@@ -35,6 +37,23 @@ DEFAULT_TIMEOUT_SECONDS=900
 die() {
   echo "run-shard.sh: $*" >&2
   exit 2
+}
+infra() {
+  echo "run-shard.sh: infrastructure failure: $*" >&2
+  exit 3
+}
+# A JSON string literal of $1: quotes and backslashes escaped, control characters as \uXXXX.
+json_string() {
+  local s=$1 out='"' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case $c in
+      '"' | '\') out+="\\$c" ;;
+      [[:cntrl:]]) out+=$(printf '\\u%04x' "'$c") ;;
+      *) out+=$c ;;
+    esac
+  done
+  printf '%s"' "$out"
 }
 # A word quoted for a POSIX shell when it needs it.
 quote() {
@@ -79,7 +98,7 @@ fi
 
 : "${out:?}"
 export HOME=${TMPDIR:-/tmp} # wasmtime wants a writable home even with its cache off
-scratch=$(mktemp -d) || die "cannot create a temporary directory"
+scratch=$(mktemp -d) || infra "cannot create a temporary directory"
 trap 'rm -rf "$scratch"' EXIT
 measure=()
 gnu_time=$(type -P time) && measure=("$gnu_time" -f '%M' -o "$scratch/maxrss")
@@ -103,14 +122,19 @@ case $status in
   *) verdict=fail ;;
 esac
 
-mkdir -p "$out" || die "cannot create $out"
-mv "$scratch/log" "$out/log"
-wasmtime_version=$("$wasmtime" --version)
-cat >"$out/result.json.tmp" <<JSON
-{"name": "$shard", "variant": "$variant", "module": "$module", "export": "$export", "seed": $seed, "scale": $scale, "status": "$verdict", "exit_code": $status, "wasmtime_version": "$wasmtime_version"}
-JSON
-mv "$out/result.json.tmp" "$out/result.json"
-echo "rts-shard-timing {\"name\": \"$shard\", \"export\": \"$export\", \"seed\": $seed, \"scale\": $scale, \"wall_seconds\": $wall, \"peak_memory_kib\": $peak, \"started_at_unix\": $start, \"finished_at_unix\": $finish}"
+mkdir -p "$out" && rm -f "$out/result.json" || infra "cannot create $out"
+# Every write is checked; result.json comes last, renamed into place only when complete.
+cp "$scratch/log" "$out/log" || infra "cannot write $out/log"
+wasmtime_version=$("$wasmtime" --version) || infra "$wasmtime --version failed"
+result="{\"name\": $(json_string "$shard"), \"variant\": $(json_string "$variant"), \"module\": $(json_string "$module"), \"export\": $(json_string "$export"), \"seed\": $seed, \"scale\": $scale, \"status\": \"$verdict\", \"exit_code\": $status, \"wasmtime_version\": $(json_string "$wasmtime_version")}"
+if ! printf '%s\n' "$result" >"$out/result.json.tmp"; then
+  rm -f "$out/result.json.tmp"
+  infra "cannot write $out/result.json"
+fi
+printf 'rts-shard-timing {"name": %s, "export": %s, "seed": %s, "scale": %s, "wall_seconds": %s, "peak_memory_kib": %s, "started_at_unix": %s, "finished_at_unix": %s}\n' \
+  "$(json_string "$shard")" "$(json_string "$export")" "$seed" "$scale" "$wall" "$peak" "$start" "$finish" ||
+  infra "cannot write the timing line"
+mv "$out/result.json.tmp" "$out/result.json" || infra "cannot rename $out/result.json.tmp"
 
 if [ "$verdict" = pass ]; then
   echo "PASS $shard seed=$seed ${wall}s peak=${peak}KiB"

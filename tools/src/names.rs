@@ -77,7 +77,7 @@ pub fn check_shard(name: &str, variant: &str, module: &str, export: &str) -> Res
     check_module(module)?;
     check_export(export)?;
     if name != format!("{variant}-{module}") {
-        bail!("shard name {name:?} is not <variant>-<module> ({variant}-{module})");
+        bail!("invalid shard name {name:?}: not <variant>-<module> ({variant}-{module})");
     }
     Ok(())
 }

@@ -36,16 +36,18 @@ use std::time::Instant;
         --build-dir. The shards are every test_* export of each selected variant (narrowed with \
         --filter), run by --jobs workers, longest expected first according to --timings.\n\n\
         Every shard is run even after failures unless --fail-fast (then no new shard starts \
-        after the first failure). Ctrl-C stops the running shards (their process groups), prints \
-        the summary of what ran, removes temporary folders and exits 130; no output file is \
-        written then.\n\n\
+        after the first failure). Ctrl-C, SIGTERM or SIGHUP stops the running shards (their \
+        process groups), prints the summary of what ran, removes temporary folders and exits \
+        130, 143 or 129; no output file is written then.\n\n\
         The summary (stdout) lists passed and failed counts, the 5 slowest shards and, for each \
         failure, the end of its output and the reproduce lines nix/run-shard.sh printed. \
         Progress goes to stderr: a progress bar on a terminal, one line per shard otherwise. \
         Every output's directory is checked before the run; --record-timings records passing \
         shards only.\n\n\
         Exit status: 0 all passed, 1 some shard failed or timed out, 2 usage or input error, \
-        130 interrupted. A failed output write is printed and leaves the status as it is."
+        3 infrastructure failure (some shard left no complete result: full disk, a broken \
+        runner; 3 even when others failed), 130/143/129 interrupted. A failed output write is \
+        printed and leaves the status as it is."
 )]
 pub struct Args {
     #[command(flatten)]
@@ -205,15 +207,17 @@ pub fn command(args: Args) -> Result<ExitCode> {
     }
     let outcome = execute(&config)?;
     if outcome.interrupted {
-        eprintln!("interrupted: no output file written");
-        return Ok(ExitCode::from(130));
+        eprintln!(
+            "interrupted ({}): no output file written",
+            process::interrupted_by()
+        );
+        return Ok(ExitCode::from(process::interrupted_status().unwrap_or(130)));
     }
     write_outputs(&args, &outcome, recorded);
-    Ok(if outcome.all_passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::exit::verdict(
+        !outcome.all_passed(),
+        outcome.finished.iter().any(Finished::infra),
+    ))
 }
 
 /// Resolves the shared flags and the others `RunConfig` needs into a configuration (building

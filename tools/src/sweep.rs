@@ -47,7 +47,8 @@ pub const MAX_RUNS: usize = 1_000_000;
         Every failing run is printed with variant, module, seed, why, the end of its log and \
         the reproduce lines nix/run-shard.sh printed; then one summary line. \
         --stop-on-failure starts no new run after the first failure (with --nix: no new batch).\n\n\
-        Exit status: 0 no seed failed, 1 some failed, 2 usage or input error, 130 interrupted."
+        Exit status: 0 no seed failed, 1 some failed, 2 usage or input error, 3 infrastructure \
+        failure (a run left no complete result, Nix failed), 130/143/129 interrupted."
 )]
 pub struct Args {
     /// A shard to sweep, by name (repeatable), e.g. ni-gc_chunk_3
@@ -132,6 +133,8 @@ struct Swept {
     failures: Vec<Failure>,
     /// Runs never started (after --stop-on-failure).
     not_run: usize,
+    /// Failed runs that left no complete result (infrastructure failures).
+    infra: usize,
     interrupted: bool,
 }
 
@@ -150,8 +153,8 @@ pub fn command(args: Args) -> Result<ExitCode> {
         local_sweep(&args)?
     };
     if swept.interrupted {
-        eprintln!("interrupted");
-        return Ok(ExitCode::from(130));
+        eprintln!("interrupted ({})", process::interrupted_by());
+        return Ok(ExitCode::from(process::interrupted_status().unwrap_or(130)));
     }
     print!(
         "{}",
@@ -162,11 +165,10 @@ pub fn command(args: Args) -> Result<ExitCode> {
             start.elapsed().as_secs_f64()
         )
     );
-    Ok(if swept.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::exit::verdict(
+        !swept.failures.is_empty(),
+        swept.infra > 0,
+    ))
 }
 
 /// The shards named or matched, from `all`: every one of `names` must be a shard.
@@ -316,6 +318,7 @@ fn local_sweep(args: &Args) -> Result<(Swept, usize)> {
             swept.passed += 1;
             continue;
         }
+        swept.infra += usize::from(f.infra());
         let r = &f.record.result;
         let mut tail = f.tail(10);
         if let Some(e) = &f.error {
@@ -524,12 +527,12 @@ fn nix_batch(
     let o = nix
         .cmd(&["eval", "--json", "--impure", "--expr", &paths_expr])
         .output()
-        .context("cannot run nix eval")?;
+        .map_err(|e| crate::exit::infra(format!("cannot run nix eval: {e}")))?;
     if !o.status.success() {
-        bail!(
+        return Err(crate::exit::infra(format!(
             "nix eval of the shard derivations failed: {}",
             String::from_utf8_lossy(&o.stderr).trim()
-        );
+        )));
     }
     let paths: Vec<Paths> =
         serde_json::from_slice(&o.stdout).context("malformed `nix eval --json` output")?;
@@ -551,7 +554,7 @@ fn nix_batch(
         .cmd(&build)
         .stdout(Stdio::null())
         .status()
-        .context("cannot run nix build")?;
+        .map_err(|e| crate::exit::infra(format!("cannot run nix build: {e}")))?;
     if process::interrupted() {
         swept.interrupted = true;
         return Ok(());
@@ -567,7 +570,9 @@ fn nix_batch(
         }
     }
     if !status.success() && swept.failures.len() == failed_before {
-        bail!("nix build failed ({status}) although every output is valid");
+        return Err(crate::exit::infra(format!(
+            "nix build failed ({status}) although every output is valid"
+        )));
     }
     Ok(())
 }
@@ -581,12 +586,12 @@ fn invalid_paths<'a>(
         .args(paths)
         .stdin(Stdio::null())
         .output()
-        .context("cannot run nix-store --check-validity")?;
+        .map_err(|e| crate::exit::infra(format!("cannot run nix-store --check-validity: {e}")))?;
     if !o.status.success() {
-        bail!(
+        return Err(crate::exit::infra(format!(
             "nix-store --check-validity failed: {}",
             String::from_utf8_lossy(&o.stderr).trim()
-        );
+        )));
     }
     Ok(String::from_utf8_lossy(&o.stdout)
         .lines()

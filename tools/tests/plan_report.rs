@@ -543,3 +543,31 @@ fn report_reads_what_run_writes() {
     );
     assert!(f.path().join("r.svg").is_file());
 }
+
+#[test]
+fn report_rejects_an_empty_or_hostile_result_json() {
+    let f = Fixture::new();
+    let t0 = 1_700_000_000.0;
+    let links = shard_results(f.path(), &[record("ni-a", "pass", t0, t0 + 1.0)], false);
+    // What a full disk left before nix/run-shard.sh checked its writes, and a name that is a
+    // path.
+    std::fs::create_dir(links.join("empty")).unwrap();
+    std::fs::write(links.join("empty/result.json"), "").unwrap();
+    let mut hostile = record("ni-b", "pass", t0, t0 + 1.0);
+    hostile.as_object_mut().unwrap().remove("times");
+    hostile["name"] = "ni-../../b".into();
+    std::fs::create_dir(links.join("hostile")).unwrap();
+    std::fs::write(links.join("hostile/result.json"), hostile.to_string()).unwrap();
+    let o = f.run(&["report", links.to_str().unwrap(), "--no-times"]);
+    assert_code(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("empty/result.json") && err.contains("malformed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hostile/result.json") && err.contains("invalid shard name"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("1 shards: 1 passed"), "{}", stdout(&o));
+}

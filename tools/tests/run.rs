@@ -672,9 +672,10 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
     out
 }
 
-#[test]
-fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
-    let Some(w) = wasmtime_or_skip("run_ctrl_c") else {
+/// Sends `signal` to a run of two looping shards: it stops them (their process groups), prints
+/// the summary, removes its temporary folders and exits `code`.
+fn stop_a_run_with(signal: i32, name: &str, code: i32) {
+    let Some(w) = wasmtime_or_skip(name) else {
         return;
     };
     let f = Fixture::new();
@@ -698,13 +699,13 @@ fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
     // SAFETY: kill has no memory effects; the pid is our child's.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, signal) };
     let o = child.wait_with_output().unwrap();
-    assert_code(&o, 130);
+    assert_code(&o, code);
     let out = stdout(&o);
     assert!(out.contains("interrupted"), "{out}");
     assert!(out.contains("2 interrupted"), "{out}");
-    assert!(out.contains("not run (Ctrl-C)"), "{out}");
+    assert!(out.contains(&format!("not run ({name})")), "{out}");
     assert!(
         stderr(&o).contains("no output file written"),
         "{}",
@@ -714,6 +715,21 @@ fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert_eq!(processes_mentioning(&built), Vec::<String>::new());
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+}
+
+#[test]
+fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
+    stop_a_run_with(libc::SIGINT, "Ctrl-C", 130);
+}
+
+#[test]
+fn run_sigterm_stops_the_shards_like_ctrl_c() {
+    stop_a_run_with(libc::SIGTERM, "SIGTERM", 143);
+}
+
+#[test]
+fn run_sighup_stops_the_shards_like_ctrl_c() {
+    stop_a_run_with(libc::SIGHUP, "SIGHUP", 129);
 }
 
 #[test]
@@ -922,4 +938,126 @@ fn a_test_export_naming_a_path_is_refused_and_touches_nothing_outside_the_log_di
         ["a", "built", "nix", "tmp", "victim"],
         "something was written beside the fixture"
     );
+}
+
+#[test]
+fn a_full_disk_is_an_infrastructure_failure_never_a_pass() {
+    let Some(w) = wasmtime_or_skip("a_full_disk_is_an_infrastructure_failure") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    let Some(disk) = FullDisk::new(&f.path().join("disk"), "a_full_disk") else {
+        return;
+    };
+    // As Nix runs the shard: exit 3, no result.json, no PASS.
+    let out = disk.dir.join("out");
+    let o = nix_build_like(&f, &w, "ni-pass", &out);
+    assert_code(&o, 3);
+    assert!(
+        stderr(&o).contains("run-shard.sh: infrastructure failure: cannot write"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("PASS"), "{}", stdout(&o));
+    assert!(!out.join("result.json").exists());
+    assert!(!out.join("result.json.tmp").exists());
+    // As `rts-shards run` runs it, with its log directory on the full disk: exit 3, and the
+    // summary says why.
+    let o = run(
+        &f,
+        &w,
+        &[
+            "--variant",
+            "ni",
+            "--filter",
+            "pass",
+            "--log-dir",
+            "disk/logs",
+        ],
+    );
+    assert_code(&o, 3);
+    let out = stdout(&o);
+    assert!(out.contains("infrastructure failure"), "{out}");
+    assert!(!disk.dir.join("logs/ni-pass/result.json").exists());
+}
+
+#[test]
+fn result_json_escapes_what_it_quotes() {
+    let Some(w) = wasmtime_or_skip("result_json_escapes_what_it_quotes") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    // A wasmtime whose version line has quotes, a backslash and a tab: result.json stays JSON.
+    let fake = f.path().join("wasmtime");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = --version ] && {{ printf 'wasmtime \"4\\\\8\"\\t1\\n'; exit 0; }}\nexec {} \"$@\"\n",
+            w.display()
+        ),
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&fake, perm).unwrap();
+    let out = f.path().join("out");
+    let o = nix_build_like(&f, &fake, "ni-pass", &out);
+    assert_code(&o, 0);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("result.json")).unwrap()).unwrap();
+    assert_eq!(r["wasmtime_version"], "wasmtime \"4\\8\"\t1");
+    assert_eq!(r["status"], "pass");
+}
+
+#[test]
+fn the_hydra_aggregate_rejects_an_empty_cut_or_failed_result() {
+    let Some(w) = wasmtime_or_skip("the_hydra_aggregate_rejects") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    let nix = run_shard_script().parent().unwrap().to_path_buf();
+    let aggregate = |constituents: &[&Path]| {
+        let names: Vec<String> = constituents
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let out = f.path().join("aggregate");
+        let _ = std::fs::remove_dir_all(&out);
+        let o = std::process::Command::new("bash")
+            .arg(nix.join("builder.sh"))
+            .arg(nix.join("hydra-aggregate.sh"))
+            .env("constituents", names.join(" "))
+            .env("out", &out)
+            .output()
+            .unwrap();
+        (o, out)
+    };
+    let (pass, trap) = (f.path().join("pass"), f.path().join("trap"));
+    assert_code(&nix_build_like(&f, &w, "ni-pass", &pass), 0);
+    assert_code(&nix_build_like(&f, &w, "ni-trap", &trap), 1);
+    let (o, out) = aggregate(&[&pass]);
+    assert_code(&o, 0);
+    assert_eq!(
+        std::fs::read_to_string(out.join("nix-support/hydra-aggregate-constituents")).unwrap(),
+        format!("{}\n", pass.display())
+    );
+    let text = std::fs::read_to_string(pass.join("result.json")).unwrap();
+    let (empty, cut) = (f.path().join("empty"), f.path().join("cut"));
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("result.json"), "").unwrap();
+    std::fs::create_dir(&cut).unwrap();
+    std::fs::write(cut.join("result.json"), &text[..text.len() / 2]).unwrap();
+    for bad in [&trap, &empty, &cut, &f.path().join("missing")] {
+        let (o, out) = aggregate(&[&pass, bad]);
+        assert_code(&o, 1);
+        assert!(
+            stderr(&o).contains("is missing, empty, malformed or not a pass"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out.exists());
+    }
 }

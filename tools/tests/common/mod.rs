@@ -211,3 +211,46 @@ pub fn wasmtime_or_skip(test: &str) -> Option<PathBuf> {
     }
     w
 }
+
+/// A real full disk: a 64 KiB tmpfs mounted at a directory and filled up, unmounted when
+/// dropped. Mounting needs root (as CI runs); elsewhere `new` prints why and gives `None`.
+pub struct FullDisk {
+    pub dir: PathBuf,
+}
+
+impl FullDisk {
+    pub fn new(dir: &Path, test: &str) -> Option<FullDisk> {
+        std::fs::create_dir_all(dir).unwrap();
+        let mount = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir)
+            .output();
+        match mount {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                eprintln!(
+                    "SKIPPED {test}: cannot mount a tmpfs: {}",
+                    stderr(&o).trim()
+                );
+                return None;
+            }
+            Err(e) => {
+                eprintln!("SKIPPED {test}: cannot run mount: {e}");
+                return None;
+            }
+        }
+        let disk = FullDisk {
+            dir: dir.to_path_buf(),
+        };
+        // Fill it: the write stops at ENOSPC.
+        let err = std::fs::write(dir.join("fill"), vec![0u8; 128 << 10]).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC), "{err}");
+        Some(disk)
+    }
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
+}
