@@ -63,21 +63,6 @@ pub struct Args {
     pub no_times: bool,
 }
 
-/// The Nix store directory.
-fn store_dir() -> PathBuf {
-    std::env::var_os("NIX_STORE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/nix/store"))
-}
-
-/// The store path (`<store>/<hash>-<name>`) holding `file`, if it is in the store.
-fn store_path_of(file: &Path) -> Option<PathBuf> {
-    let real = std::fs::canonicalize(file).ok()?;
-    let rest = real.strip_prefix(store_dir()).ok()?;
-    let top = rest.components().next()?;
-    Some(store_dir().join(top))
-}
-
 /// Where a shard's times were looked for, and what was found.
 enum Found {
     Times(Times),
@@ -93,7 +78,7 @@ fn find_times(file: &Path, r: &ShardResult) -> Found {
             Ok(t) => (t, runner_log.display().to_string()),
             Err(e) => return Found::None(format!("cannot read {}: {e}", runner_log.display())),
         }
-    } else if let Some(out) = store_path_of(file) {
+    } else if let Some(out) = crate::variants::store_path_of(file) {
         match nix_log(&out) {
             Ok(t) => (t, format!("the build log of {}", out.display())),
             Err(e) => return Found::None(format!("{e:#}")),

@@ -31,7 +31,8 @@ use std::time::Instant;
         -W trap-on-grow-failure=y), the same caps and defaults (4 GiB memory, 900 s), the same \
         result.json. --print-commands shows those command lines without running them.\n\n\
         The modules come from --built DIR or --wasm VARIANT=PATH (the .cwasm beside each .wasm \
-        when present, else the .wasm itself; a .cwasm older than its .wasm is an error); without \
+        when present, else the .wasm itself; a .cwasm without the SHA-256 of its .wasm beside it, \
+        in <name>.cwasm.wasm-sha256, is an infrastructure failure); without \
         either, each selected variant is built from source with nix/build-variant.sh into \
         --build-dir. The shards are every test_* export of each selected variant (narrowed with \
         --filter), run by --jobs workers, longest expected first according to --timings.\n\n\

@@ -460,6 +460,7 @@ printf '%s|%s|%s|%s|%s\n' "$VARIANT" "$TARGET" "$FEATURES" "$WASMTIME_FLAGS" "$R
 command -v wasmtime >/dev/null
 cp {built}/$VARIANT/rts_testsuite.wasm "$out/"
 wasmtime compile $WASMTIME_FLAGS -o "$out/rts_testsuite.cwasm" "$out/rts_testsuite.wasm"
+sha256sum <"$out/rts_testsuite.wasm" >"$out/rts_testsuite.cwasm.wasm-sha256"
 "#,
         env = f.path().join("env.txt").display(),
         built = f.built().display()
@@ -583,6 +584,7 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
         f.add_variant(v, flags.iter().any(|f| f == "memory64=y"));
         // Nix runs the precompiled module; its bytes do not matter to a dry run.
         std::fs::write(f.wasm(v).with_extension("cwasm"), b"").unwrap();
+        f.record_compiled_from(v);
     }
     // Never run: --print-commands is the script's dry run. Any existing file will do.
     let wasmtime = env!("CARGO_BIN_EXE_rts-shards");
@@ -640,20 +642,42 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
 }
 
 #[test]
-fn run_rejects_a_cwasm_older_than_its_wasm() {
+fn run_refuses_a_cwasm_compiled_from_another_module() {
+    let Some(w) = wasmtime_or_skip("run_refuses_a_cwasm_compiled_from_another_module") else {
+        return;
+    };
     let f = Fixture::new();
-    // A .cwasm, then a newer build of the .wasm beside it.
-    std::fs::write(f.wasm("ni").with_extension("cwasm"), b"").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    f.add_variant("ni", false);
-    // Never run: the stale module is found first.
-    let o = run(
-        &f,
-        Path::new(env!("CARGO_BIN_EXE_rts-shards")),
-        &["--variant", "ni"],
+    f.precompile(&w);
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 0);
+    // A new .wasm whose test_pass traps; the .cwasm of the old one is newer still.
+    let wasm =
+        wat::parse_str(r#"(module (func (export "test_pass") (param i64) unreachable))"#).unwrap();
+    std::fs::write(f.wasm("ni"), wasm).unwrap();
+    let cwasm = f.wasm("ni").with_extension("cwasm");
+    std::fs::File::options()
+        .write(true)
+        .open(&cwasm)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+        .unwrap();
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("was compiled from another module") && err.contains("rebuild it"),
+        "{err}"
     );
-    assert_code(&o, 2);
-    assert!(stderr(&o).contains("is older than"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("PASS"), "{}", stdout(&o));
+    // Without its record, a .cwasm is refused too; compiled again and recorded, it runs (and
+    // the test now fails).
+    std::fs::remove_file(cwasm.with_extension("cwasm.wasm-sha256")).unwrap();
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 3);
+    assert!(stderr(&o).contains("has no record"), "{}", stderr(&o));
+    f.precompile(&w);
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 1);
 }
 
 /// The pids of processes whose command line mentions `needle`.

@@ -139,7 +139,24 @@ impl Fixture {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            self.record_compiled_from(v);
         }
+    }
+
+    /// Writes the record beside `variant`'s .cwasm that ties it to its .wasm (the SHA-256 of
+    /// the .wasm in `rts_testsuite.cwasm.wasm-sha256`), as nix/build-variant.sh does.
+    pub fn record_compiled_from(&self, variant: &str) {
+        use sha2::{Digest, Sha256};
+        let wasm = self.wasm(variant);
+        let hash: String = Sha256::digest(std::fs::read(&wasm).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::write(
+            wasm.with_extension("cwasm.wasm-sha256"),
+            format!("{hash}  -\n"),
+        )
+        .unwrap();
     }
 
     /// Runs the binary with the fixture as the current directory.
