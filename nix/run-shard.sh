@@ -68,7 +68,9 @@ quote() {
 scale=${scale:-1}
 maxMemory=${maxMemory:-$DEFAULT_MAX_MEMORY}
 timeoutSeconds=${timeoutSeconds:-$DEFAULT_TIMEOUT_SECONDS}
-[[ $seed =~ ^[0-9]+$ ]] || die "seed must be a non-negative integer, got '$seed'"
+# A seed is a wasm i64 that is not negative: 0 to 9223372036854775807 (tools/src/seed.rs).
+[[ $seed =~ ^(0|[1-9][0-9]{0,18})$ && (${#seed} -lt 19 || ! $seed > 9223372036854775807) ]] ||
+  die "seed must be an integer from 0 to 9223372036854775807, got '$seed'"
 [[ $scale =~ ^[1-9][0-9]{0,8}$ ]] || die "scale must be an integer from 1 to 999999999, got '$scale'"
 # The export invoked and its arguments: a test at depth 1 is test_<module>(seed); deeper, the
 # test crate's scaled_<module>(seed, scale).

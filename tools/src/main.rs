@@ -28,6 +28,7 @@ mod report;
 mod result;
 mod run;
 mod runner;
+mod seed;
 mod stats;
 mod suites;
 mod summary;

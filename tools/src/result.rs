@@ -13,6 +13,7 @@
 //! file, the report and the Gantt chart use. Reading checks every number, so a bad record is an
 //! error naming the file, never a panic further on.
 
+use crate::seed::Seed;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -52,7 +53,7 @@ pub struct ShardResult {
     pub variant: String,
     pub module: String,
     pub export: String,
-    pub seed: u64,
+    pub seed: Seed,
     /// The depth it ran at (absent from records written before there was one: 1).
     #[serde(default = "crate::matrix::default_scale")]
     pub scale: u32,
@@ -75,7 +76,7 @@ pub struct Times {
 pub struct TimingLine {
     pub name: String,
     pub export: String,
-    pub seed: u64,
+    pub seed: Seed,
     #[serde(flatten)]
     pub times: Times,
 }
@@ -269,7 +270,7 @@ pub mod tests {
             variant: v.into(),
             module: m.into(),
             export: format!("test_{m}"),
-            seed: 1,
+            seed: 1.into(),
             scale: 1,
             status,
             exit_code: match status {

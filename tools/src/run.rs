@@ -9,6 +9,7 @@ use crate::pool::{Event, Pool};
 use crate::progress::Progress;
 use crate::result::{Record, ShardResult, Status, Times};
 use crate::runner::{Caps, Runner, ShardSpec};
+use crate::seed::Seed;
 use crate::summary::{self, Counts, Finished};
 use crate::tempdir::TempDir;
 use crate::timings::{self, Timings};
@@ -58,8 +59,8 @@ pub struct Args {
     pub fail_fast: bool,
     /// Seed passed to every test function [default: each variant's matrix seed, 1 unless its
     /// variants file says otherwise]
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
+    #[arg(long, value_name = "N", value_parser = Seed::parse)]
+    pub seed: Option<Seed>,
     /// Write a JUnit XML report here
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -144,7 +145,7 @@ pub struct RunConfig {
     pub fail_fast: bool,
     pub caps: Caps,
     /// The seed given with --seed; `None`: each variant's matrix seed.
-    pub seed: Option<u64>,
+    pub seed: Option<Seed>,
     /// The depth of every shard (--scale).
     pub scale: u32,
     /// Used to order shards, longest first.
@@ -225,7 +226,7 @@ pub fn command(args: Args) -> Result<ExitCode> {
 /// variants when asked to).
 pub fn config(
     args: &ShardArgs,
-    seed: Option<u64>,
+    seed: Option<Seed>,
     fail_fast: bool,
     timings_file: Option<&Path>,
     log_dir: Option<PathBuf>,

@@ -285,7 +285,7 @@ mod tests {
             variant: "64".into(),
             module: "a".into(),
             export: "test_a".into(),
-            seed: 7,
+            seed: 7.into(),
             scale: 1,
         };
         let flags = ["-W".to_string(), "memory64=y".to_string()];

@@ -96,7 +96,7 @@ pub struct Counts {
     /// Shards stopped by Ctrl-C (or SIGTERM, SIGHUP).
     pub interrupted: Vec<String>,
     /// The seed given with --seed, if any.
-    pub seed: Option<u64>,
+    pub seed: Option<crate::seed::Seed>,
     pub wall: f64,
     pub jobs: usize,
 }
@@ -159,7 +159,7 @@ fn slowest(finished: &[Finished]) -> String {
     s
 }
 
-fn failures(finished: &[Finished], seed: Option<u64>) -> String {
+fn failures(finished: &[Finished], seed: Option<crate::seed::Seed>) -> String {
     let mut failures: Vec<&Finished> = finished.iter().filter(|f| f.failed()).collect();
     failures.sort_by(|a, b| a.record.result.name.cmp(&b.record.result.name));
     let mut s = String::new();

@@ -16,6 +16,7 @@ use crate::pool::{Event, Pool};
 use crate::progress::Progress;
 use crate::run::{self, JobEnd, ShardArgs};
 use crate::runner::{self, Runner};
+use crate::seed::Seed;
 use crate::summary::Finished;
 use crate::variants::{self, Built};
 use crate::{cli, process, wasmtime};
@@ -76,16 +77,16 @@ pub struct Args {
 
 /// The seeds of a sweep, in the order given, each once; never empty.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Seeds(pub Vec<u64>);
+pub struct Seeds(pub Vec<Seed>);
 
 /// Parses `1..200`, `3,17,42` or a mix of both; ranges include both ends.
 pub fn parse_seeds(s: &str) -> Result<Seeds, String> {
     let mut seeds = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let num = |t: &str| {
-        t.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("expected a seed (a non-negative integer), got {t:?} in {s:?}"))
+        Seed::parse(t)
+            .map(Seed::get)
+            .map_err(|e| format!("{e} in {s:?}"))
     };
     for part in s.split(',') {
         let (a, b) = match part.split_once("..") {
@@ -105,7 +106,7 @@ pub fn parse_seeds(s: &str) -> Result<Seeds, String> {
         }
         for n in a..=b {
             if seen.insert(n) {
-                seeds.push(n);
+                seeds.push(Seed::new(n)?);
             }
         }
     }
@@ -190,7 +191,7 @@ fn choose(all: Vec<Shard>, names: &[String], filter: &[String]) -> Result<Vec<Sh
 }
 
 /// Every (shard, seed), seed by seed.
-fn runs(shards: &[Shard], seeds: &[u64]) -> Vec<Shard> {
+fn runs(shards: &[Shard], seeds: &[Seed]) -> Vec<Shard> {
     seeds
         .iter()
         .flat_map(|&seed| shards.iter().map(move |s| Shard { seed, ..s.clone() }))
@@ -693,8 +694,8 @@ mod tests {
 
     #[test]
     fn runs_go_seed_by_seed() {
-        let r = runs(&[shard("ni-a"), shard("ni-b")], &[5, 2]);
-        let got: Vec<(String, u64)> = r.into_iter().map(|s| (s.name, s.seed)).collect();
+        let r = runs(&[shard("ni-a"), shard("ni-b")], &[5.into(), 2.into()]);
+        let got: Vec<(String, u64)> = r.into_iter().map(|s| (s.name, s.seed.get())).collect();
         assert_eq!(
             got,
             [
@@ -717,7 +718,7 @@ mod tests {
             max_memory: Some(1024),
             timeout_seconds: Some(2.5),
         };
-        let e = call.expr(&runs(&[shard("ni-a")], &[3, 4]), &caps);
+        let e = call.expr(&runs(&[shard("ni-a")], &[3.into(), 4.into()]), &caps);
         assert_eq!(
             e,
             "let shard = (import ./nix/standin.nix).lib.shard; in [ \
@@ -730,7 +731,7 @@ mod tests {
             scale: 16,
             ..shard("ni-a")
         };
-        let e = call.expr(&runs(&[deep], &[5]), &runner::Caps::default());
+        let e = call.expr(&runs(&[deep], &[5.into()]), &runner::Caps::default());
         assert!(
             e.contains("(shard { variant = \"ni\"; module = \"a\"; export = \"test_a\"; seed = 5; scale = 16; })"),
             "{e}"

@@ -31,10 +31,10 @@ pub struct Variant {
     pub wasmtime_flags: Vec<String>,
     /// The seed the matrix gives this variant's shards (Motoko's tests: 0, its own fixed data).
     #[serde(default = "default_seed")]
-    pub seed: u64,
+    pub seed: crate::seed::Seed,
 }
 
-fn default_seed() -> u64 {
+fn default_seed() -> crate::seed::Seed {
     crate::matrix::DEFAULT_SEED
 }
 

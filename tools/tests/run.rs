@@ -1085,3 +1085,48 @@ fn the_hydra_aggregate_rejects_an_empty_cut_or_failed_result() {
         assert!(!out.exists());
     }
 }
+
+#[test]
+fn seeds_above_i64_max_are_refused_where_they_are_read() {
+    let f = Fixture::new();
+    let me = env!("CARGO_BIN_EXE_rts-shards");
+    let too_big = "9223372036854775808";
+    let o = run(&f, Path::new(me), &["--seed", too_big]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("above 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+    let o = f.run(&["sweep", "ni-pass", "--seeds", &format!("1,{too_big}")]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("above 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+    // In the variants file.
+    let mut v: serde_json::Value = serde_json::from_str(VARIANTS_JSON).unwrap();
+    v["ni"]["seed"] = serde_json::Value::from(u64::MAX);
+    std::fs::write(f.path().join("nix/variants.json"), v.to_string()).unwrap();
+    let o = run(&f, Path::new(me), &[]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("above 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+    // The script refuses it too (Nix, or a hand-made environment).
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .env("RTS_SHARD_PRINT_COMMAND", "1");
+    nix_shard_env(&mut cmd, "ni-pass", "ni", &[], Path::new("/m.cwasm"));
+    cmd.env("seed", too_big);
+    let o = cmd.output().unwrap();
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("from 0 to 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+}
