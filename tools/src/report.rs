@@ -257,17 +257,6 @@ fn text(s: &stats::Summary, untimed: &[(String, String)], no_times: bool) -> Str
     out
 }
 
-/// The timings file with the times of the passing records merged in.
-fn recorded_timings(path: &Path, records: &[Record]) -> Result<Vec<u8>> {
-    let existing = timings::load_if_exists(path)?;
-    let (t, n) = timings::merge_records(existing, records)?;
-    eprintln!(
-        "recording {n} timings (passing shards with times) in {}",
-        path.display()
-    );
-    crate::atomic::to_pretty_json(&t).map(String::into_bytes)
-}
-
 /// Runs `rts-shards report`.
 pub fn command(args: Args) -> Result<ExitCode> {
     cli::check_outputs(
@@ -311,10 +300,16 @@ pub fn command(args: Args) -> Result<ExitCode> {
     if let Some(p) = &args.svg {
         outputs.push((p, gantt::gantt_svg(&records).map(String::into_bytes)));
     }
-    if let Some(p) = &args.record_timings {
-        outputs.push((p, recorded_timings(p, &records)));
-    }
     cli::write_outputs(outputs);
+    if let Some(p) = &args.record_timings {
+        match timings::record(p, &records) {
+            Ok(n) => eprintln!(
+                "recorded {n} timings (passing shards with times) in {}",
+                p.display()
+            ),
+            Err(e) => eprintln!("rts-shards: error: cannot write {}: {e:#}", p.display()),
+        }
+    }
     print!("{}", text(&s, &untimed, args.no_times));
     Ok(if !s.unreadable.is_empty() {
         ExitCode::from(2)

@@ -189,11 +189,12 @@ pub fn command(args: Args) -> Result<ExitCode> {
             .into_iter()
             .flatten(),
     )?;
+    // Checked now; merged at the end under a lock (`timings::record`), read afresh.
     let recorded = match &args.record_timings {
-        Some(p) => Some(timings::load_if_exists(p)?),
+        Some(p) => timings::load_if_exists(p)?,
         None => None,
     };
-    if let (Some(p), Some(Some(t))) = (&args.record_timings, &recorded) {
+    if let (Some(p), Some(t)) = (&args.record_timings, &recorded) {
         t.check_depth(args.shards.scale)
             .with_context(|| format!("--record-timings {}", p.display()))?;
     }
@@ -215,7 +216,7 @@ pub fn command(args: Args) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(process::interrupted_status().unwrap_or(130)));
     }
-    write_outputs(&args, &outcome, recorded);
+    write_outputs(&args, &outcome);
     Ok(crate::exit::verdict(
         !outcome.all_passed(),
         outcome.finished.iter().any(Finished::infra),
@@ -594,7 +595,7 @@ pub fn keep_failures(temp: &mut TempDir, finished: &[Finished], interrupted: boo
 }
 
 /// Writes `--json`, `--junit` and `--record-timings`: each one even when another fails.
-fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timings>>) {
+fn write_outputs(args: &Args, outcome: &RunOutcome) {
     let results = outcome.results();
     let mut outputs: Vec<(&Path, Result<Vec<u8>>)> = Vec::new();
     if let Some(p) = &args.json {
@@ -619,20 +620,14 @@ fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timi
         let xml = junit::junit_xml("rts-shards run", &results, &not_run, &details);
         outputs.push((p, xml.map(String::into_bytes)));
     }
-    let mut passed = 0;
-    if let (Some(p), Some(existing)) = (&args.record_timings, recorded) {
-        let merged = timings::merge_records(existing, &results).and_then(|(t, n)| {
-            passed = n;
-            crate::atomic::to_pretty_json(&t).map(String::into_bytes)
-        });
-        outputs.push((p, merged));
-    }
-    if cli::write_outputs(outputs) {
-        if let Some(p) = &args.record_timings {
-            eprintln!(
-                "recorded {passed} timings (passing shards only) in {}",
+    cli::write_outputs(outputs);
+    if let Some(p) = &args.record_timings {
+        match timings::record(p, &results) {
+            Ok(n) => eprintln!(
+                "recorded {n} timings (passing shards only) in {}",
                 p.display()
-            );
+            ),
+            Err(e) => eprintln!("rts-shards: error: cannot write {}: {e:#}", p.display()),
         }
     }
 }

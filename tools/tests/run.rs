@@ -1130,3 +1130,50 @@ fn seeds_above_i64_max_are_refused_where_they_are_read() {
         stderr(&o)
     );
 }
+
+#[test]
+fn concurrent_runs_recording_into_one_timings_file_lose_nothing() {
+    let Some(w) = wasmtime_or_skip("concurrent_runs_recording_timings") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    // Two runs at once, each recording its shards (which take a while) into t.json.
+    let spawn = |variant: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+            .args(["run", "--built", "built", "--wasmtime", w.to_str().unwrap()])
+            .args([
+                "--variant",
+                variant,
+                "--filter",
+                "sleepy",
+                "--filter",
+                "pass",
+            ])
+            .args(["--record-timings", "t.json", "--log-dir", variant])
+            .current_dir(f.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("ni"), spawn("inc"));
+    for child in [a, b] {
+        let o = child.wait_with_output().unwrap();
+        assert_code(&o, 0);
+        assert!(stderr(&o).contains("recorded 2 timings"), "{}", stderr(&o));
+    }
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("t.json")).unwrap()).unwrap();
+    assert_eq!(
+        t["shards"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["inc-pass", "inc-sleepy", "ni-pass", "ni-sleepy"]
+    );
+    // No lock or temporary file is left beside it.
+    let mut names: Vec<String> = std::fs::read_dir(f.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["built", "inc", "ni", "nix", "t.json"]);
+}
