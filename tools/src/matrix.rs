@@ -235,7 +235,9 @@ pub fn command(args: Args) -> Result<ExitCode> {
     let variants_path = args.variants.unwrap_or_else(|| suite.variants.clone());
     let out = args.out.unwrap_or_else(|| suite.matrix.clone());
     if !args.check {
-        crate::cli::check_outputs([&out])?;
+        let mut inputs: Vec<&std::path::Path> = vec![&variants_path];
+        inputs.extend(args.wasm.iter().map(|(_, p)| p.as_path()));
+        crate::cli::check_outputs([&out], &inputs)?;
     }
     let vs = variants::load(&variants_path)?;
     let all = variants::select(&vs, &[])?;

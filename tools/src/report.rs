@@ -259,12 +259,14 @@ fn text(s: &stats::Summary, untimed: &[(String, String)], no_times: bool) -> Str
 
 /// Runs `rts-shards report`.
 pub fn command(args: Args) -> Result<ExitCode> {
+    let files = result::find_files(&args.dir)?;
+    let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     cli::check_outputs(
         [&args.junit, &args.json, &args.svg, &args.record_timings]
             .into_iter()
             .flatten(),
+        &inputs,
     )?;
-    let files = result::find_files(&args.dir)?;
     if files.is_empty() {
         bail!("no result.json files under {}", args.dir.display());
     }

@@ -184,10 +184,20 @@ impl RunOutcome {
 /// Runs `rts-shards run`.
 pub fn command(args: Args) -> Result<ExitCode> {
     process::install_interrupt_handler();
+    // The inputs no output may overwrite (--record-timings may be the --timings file: it
+    // merges into it).
+    let suite = suites::get(&variants::repo_root(), &args.shards.suite)?;
+    let variants_file = args.shards.variants.clone().unwrap_or(suite.variants);
+    let inputs: Vec<&Path> = [Some(variants_file.as_path()), args.timings.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    cli::check_outputs([&args.junit, &args.json].into_iter().flatten(), &inputs)?;
     cli::check_outputs(
         [&args.junit, &args.json, &args.record_timings]
             .into_iter()
             .flatten(),
+        &[&variants_file],
     )?;
     // Checked now; merged at the end under a lock (`timings::record`), read afresh.
     let recorded = match &args.record_timings {

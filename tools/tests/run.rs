@@ -988,18 +988,20 @@ fn a_full_disk_is_an_infrastructure_failure_never_a_pass() {
     assert!(!out.join("result.json.tmp").exists());
     // As `rts-shards run` runs it, with its log directory on the full disk: exit 3, and the
     // summary says why.
-    let o = run(
-        &f,
-        &w,
-        &[
-            "--variant",
-            "ni",
-            "--filter",
-            "pass",
-            "--log-dir",
-            "disk/logs",
-        ],
-    );
+    let w = w.to_str().unwrap();
+    let o = f.run(&[
+        "run",
+        "--built",
+        "built",
+        "--wasmtime",
+        w,
+        "--variant",
+        "ni",
+        "--filter",
+        "pass",
+        "--log-dir",
+        "disk/logs",
+    ]);
     assert_code(&o, 3);
     let out = stdout(&o);
     assert!(out.contains("infrastructure failure"), "{out}");
@@ -1176,4 +1178,55 @@ fn concurrent_runs_recording_into_one_timings_file_lose_nothing() {
         .collect();
     names.sort();
     assert_eq!(names, ["built", "inc", "ni", "nix", "t.json"]);
+}
+
+#[test]
+fn outputs_that_clash_or_cannot_be_named_are_refused_before_the_run() {
+    let f = Fixture::new();
+    let me = Path::new(env!("CARGO_BIN_EXE_rts-shards"));
+    let long = "x".repeat(256);
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--json", "o.json", "--junit", "./o.json"],
+            "are the same file",
+        ),
+        (
+            &["--json", "o.json", "--record-timings", "o.json"],
+            "are the same file",
+        ),
+        (
+            &["--junit", "nix/variants.json"],
+            "an input of this command",
+        ),
+        (&["--json", &long], "the file system takes at most"),
+    ];
+    for (args, why) in cases {
+        let o = run(&f, me, args);
+        assert_code(&o, 2);
+        assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+        assert!(!f.path().join("logs").exists(), "{args:?} ran shards");
+        assert!(!f.path().join("o.json").exists());
+    }
+    assert_eq!(
+        std::fs::read_to_string(f.path().join("nix/variants.json")).unwrap(),
+        VARIANTS_JSON
+    );
+    // --record-timings may be the --timings file: it merges into it.
+    std::fs::write(
+        f.path().join("t.json"),
+        r#"{"machine": "m", "command": "c", "shards": {}}"#,
+    )
+    .unwrap();
+    let o = run(
+        &f,
+        me,
+        &[
+            "--timings",
+            "t.json",
+            "--record-timings",
+            "t.json",
+            "--print-commands",
+        ],
+    );
+    assert_code(&o, 0);
 }
