@@ -33,6 +33,8 @@ set -uo pipefail
 # The caps of every shard, defined here only.
 DEFAULT_MAX_MEMORY=4294967296 # bytes: 4 GiB, the wasm32 address space
 DEFAULT_TIMEOUT_SECONDS=900
+# Tables are host memory outside the linear-memory cap: 1 Mi elements (8 MiB of funcrefs) each.
+MAX_TABLE_ELEMENTS=1048576
 
 die() {
   echo "run-shard.sh: $*" >&2
@@ -88,7 +90,7 @@ fi
 wasmtime=${RTS_SHARD_WASMTIME:-$(type -P wasmtime || echo wasmtime)}
 # shellcheck disable=SC2206 # wasmtimeFlags is a word list
 cmd=("$wasmtime" run -C cache=n ${wasmtimeFlags:-} -W "max-memory-size=$maxMemory" -W trap-on-grow-failure=y
-  --allow-precompiled --invoke "$invoke" "$cwasm" "${args[@]}")
+  -W "max-table-elements=$MAX_TABLE_ELEMENTS" --allow-precompiled --invoke "$invoke" "$cwasm" "${args[@]}")
 cmdline=""
 for word in "${cmd[@]}"; do
   cmdline+="${cmdline:+ }$(quote "$word")"
@@ -146,6 +148,7 @@ cat "$out/log" >&2
 why="exit code $status"
 [ "$verdict" = timeout ] && why="timed out after ${timeoutSeconds}s"
 grep -q 'forcing trap when growing memory' "$out/log" && why="memory cap of $maxMemory bytes reached"
+grep -q 'forcing trap when growing table' "$out/log" && why="table cap of $MAX_TABLE_ELEMENTS elements reached"
 caps=""
 [ "$maxMemory" = "$DEFAULT_MAX_MEMORY" ] || caps+=" maxMemory = $maxMemory;"
 [ "$timeoutSeconds" = "$DEFAULT_TIMEOUT_SECONDS" ] || caps+=" timeoutSeconds = $timeoutSeconds;"

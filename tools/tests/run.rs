@@ -79,7 +79,8 @@ fn run_reports_pass_and_trap_with_exact_reproduce_commands() {
     let cwasm = f.built().join("64/rts_testsuite.cwasm");
     let expected = format!(
         "    or:        {} run -C cache=n -W memory64=y -W max-memory-size=4294967296 \
-         -W trap-on-grow-failure=y --allow-precompiled --invoke test_trap {} 1\n",
+         -W trap-on-grow-failure=y -W max-table-elements=1048576 --allow-precompiled \
+         --invoke test_trap {} 1\n",
         std::fs::canonicalize(&w).unwrap().display(),
         std::fs::canonicalize(&cwasm).unwrap().display()
     );
@@ -219,6 +220,36 @@ fn run_memory_cap_makes_growth_fail() {
     assert_code(&o, 0);
     let o = run(&f, &w, &["--filter", "*-grow"]);
     assert_code(&o, 0);
+}
+
+#[test]
+fn run_table_growth_is_capped_too() {
+    let Some(w) = wasmtime_or_skip("run_table_growth_is_capped_too") else {
+        return;
+    };
+    let f = Fixture::new();
+    // test_table grows a table by 2 Mi elements (16 MiB of host memory, outside the linear
+    // memory cap): refused, the test traps; test_small grows it by 1000 and passes.
+    let wasm = wat::parse_str(
+        r#"(module
+            (table 1 funcref)
+            (func (export "test_table") (param i64)
+              (ref.null func) (i32.const 2097152) table.grow 0 (i32.const -1) i32.eq
+              if unreachable end)
+            (func (export "test_small") (param i64)
+              (ref.null func) (i32.const 1000) table.grow 0 (i32.const -1) i32.eq
+              if unreachable end))"#,
+    )
+    .unwrap();
+    std::fs::write(f.wasm("ni"), wasm).unwrap();
+    let o = run(&f, &w, &["--variant", "ni", "--max-memory", "64M"]);
+    assert_code(&o, 1);
+    let out = stdout(&o);
+    assert!(out.contains("1 passed, 1 failed"), "{out}");
+    assert!(
+        out.contains("ni-table (table cap of 1048576 elements reached)"),
+        "{out}"
+    );
 }
 
 #[test]
