@@ -88,8 +88,9 @@ fi
   die "timeoutSeconds must be a positive number, got '$timeoutSeconds'"
 
 wasmtime=${RTS_SHARD_WASMTIME:-$(type -P wasmtime || echo wasmtime)}
-# shellcheck disable=SC2206 # wasmtimeFlags is a word list
-cmd=("$wasmtime" run -C cache=n ${wasmtimeFlags:-} -W "max-memory-size=$maxMemory" -W trap-on-grow-failure=y
+# wasmtimeFlags is a word list: split on blanks, never glob-expanded.
+read -r -a flags <<<"${wasmtimeFlags:-}"
+cmd=("$wasmtime" run -C cache=n "${flags[@]}" -W "max-memory-size=$maxMemory" -W trap-on-grow-failure=y
   -W "max-table-elements=$MAX_TABLE_ELEMENTS" --allow-precompiled --invoke "$invoke" "$cwasm" "${args[@]}")
 cmdline=""
 for word in "${cmd[@]}"; do

@@ -11,10 +11,14 @@ pub const MAX_TIMEOUT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 /// The shortest `--timeout` accepted, in seconds.
 pub const MIN_TIMEOUT_SECONDS: f64 = 0.001;
 
-/// `--jobs`: the given number (at least 1), else the number of CPUs.
+/// The most shards run at once: each is a process group with a wasmtime in it.
+pub const MAX_JOBS: usize = 1024;
+
+/// `--jobs`: the given number (1 to [`MAX_JOBS`]), else the number of CPUs.
 pub fn jobs(given: Option<usize>) -> Result<usize> {
     match given {
         Some(0) => bail!("--jobs must be at least 1"),
+        Some(n) if n > MAX_JOBS => bail!("--jobs must be at most {MAX_JOBS}, got {n}"),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism()
             .map(|n| n.get())
@@ -246,6 +250,9 @@ mod tests {
         assert!(jobs(None).unwrap() >= 1);
         assert_eq!(jobs(Some(3)).unwrap(), 3);
         assert!(jobs(Some(0)).is_err());
+        assert_eq!(jobs(Some(MAX_JOBS)).unwrap(), MAX_JOBS);
+        assert!(jobs(Some(MAX_JOBS + 1)).is_err());
+        assert!(jobs(Some(usize::MAX)).is_err());
     }
 
     #[test]

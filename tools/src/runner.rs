@@ -221,8 +221,11 @@ impl Runner {
             started_at_unix: outcome.started_at_unix,
             finished_at_unix: outcome.finished_at_unix,
         });
-        // Without GNU time the script has no peak: the one wait4 saw (the script's too).
-        times.peak_memory_kib = times.peak_memory_kib.or(outcome.peak_memory_kib);
+        // Without GNU time the script has no peak: the one wait4 saw (the script's too). Not
+        // for a test killed at its timeout: wait4 saw only the script then, not the test.
+        if result.as_ref().is_some_and(|r| r.status != Status::Timeout) {
+            times.peak_memory_kib = times.peak_memory_kib.or(outcome.peak_memory_kib);
+        }
         Ok(Ran {
             result,
             times,

@@ -193,6 +193,8 @@ fn run_timeout_kills_the_shard() {
         stdout(&o)
     );
     assert!(stdout(&o).contains("(1 timed out)"));
+    // The test's peak is unknown when it was killed, not the peak of the script around it.
+    assert!(recs[0]["times"]["peak_memory_kib"].is_null(), "{}", recs[0]);
 }
 
 #[test]
@@ -1260,4 +1262,28 @@ fn outputs_that_clash_or_cannot_be_named_are_refused_before_the_run() {
         ],
     );
     assert_code(&o, 0);
+}
+
+#[test]
+fn the_variant_flags_are_words_never_globs() {
+    let f = Fixture::new();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .current_dir(f.path())
+        .env("RTS_SHARD_PRINT_COMMAND", "1")
+        .env("RTS_SHARD_WASMTIME", "/w");
+    nix_shard_env(
+        &mut cmd,
+        "ni-pass",
+        "ni",
+        &["-W".into(), "memory64=y".into(), "*".into()],
+        Path::new("/m.cwasm"),
+    );
+    let o = cmd.output().unwrap();
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).starts_with("/w run -C cache=n -W memory64=y '*' -W max-memory-size="),
+        "{}",
+        stdout(&o)
+    );
 }
