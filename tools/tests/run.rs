@@ -1077,7 +1077,7 @@ fn the_hydra_aggregate_rejects_an_empty_cut_or_failed_result() {
     };
     let f = Fixture::new();
     f.precompile(&w);
-    let nix = run_shard_script().parent().unwrap().to_path_buf();
+    let script = hydra_aggregate_script();
     let aggregate = |constituents: &[&Path]| {
         let names: Vec<String> = constituents
             .iter()
@@ -1086,8 +1086,7 @@ fn the_hydra_aggregate_rejects_an_empty_cut_or_failed_result() {
         let out = f.path().join("aggregate");
         let _ = std::fs::remove_dir_all(&out);
         let o = std::process::Command::new("bash")
-            .arg(nix.join("builder.sh"))
-            .arg(nix.join("hydra-aggregate.sh"))
+            .arg(&script)
             .env("constituents", names.join(" "))
             .env("out", &out)
             .output()

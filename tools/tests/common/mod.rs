@@ -69,6 +69,17 @@ pub fn run_shard_script() -> PathBuf {
     repo_file("RTS_SHARDS_RUN_SHARD", "../nix/run-shard.sh")
 }
 
+/// nix/hydra-aggregate.sh, the builder of the Hydra aggregate jobs (or
+/// `RTS_SHARDS_HYDRA_AGGREGATE`).
+pub fn hydra_aggregate_script() -> PathBuf {
+    repo_file("RTS_SHARDS_HYDRA_AGGREGATE", "../nix/hydra-aggregate.sh")
+}
+
+/// tools/apt-install.sh (or `RTS_SHARDS_APT_INSTALL`).
+pub fn apt_install_script() -> PathBuf {
+    repo_file("RTS_SHARDS_APT_INSTALL", "apt-install.sh")
+}
+
 /// The committed nix/variants.json (or `RTS_SHARDS_VARIANTS_FILE`).
 pub fn committed_variants_file() -> PathBuf {
     repo_file("RTS_SHARDS_VARIANTS_FILE", "../nix/variants.json")
