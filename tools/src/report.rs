@@ -259,7 +259,7 @@ fn text(s: &stats::Summary, untimed: &[(String, String)], no_times: bool) -> Str
 
 /// Runs `rts-shards report`.
 pub fn command(args: Args) -> Result<ExitCode> {
-    let files = result::find_files(&args.dir)?;
+    let (files, unreadable_dirs) = result::find_files(&args.dir)?;
     let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     cli::check_outputs(
         [&args.junit, &args.json, &args.svg, &args.record_timings]
@@ -270,7 +270,8 @@ pub fn command(args: Args) -> Result<ExitCode> {
     if files.is_empty() {
         bail!("no result.json files under {}", args.dir.display());
     }
-    let (good, unreadable) = result::load_all(&files);
+    let (good, mut unreadable) = result::load_all(&files);
+    unreadable.extend(unreadable_dirs);
     for u in &unreadable {
         eprintln!("rts-shards: error: {}", u.reason);
     }

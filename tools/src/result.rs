@@ -220,26 +220,37 @@ pub fn load_all(files: &[PathBuf]) -> (Vec<(ShardResult, PathBuf)>, Vec<Unreadab
 }
 
 /// Finds `result.json` files under `dir` recursively, following symlinks (Nix `result-*`
-/// links) but visiting each real directory once. Sorted.
-pub fn find_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// links) but visiting each real directory once. Sorted. A subdirectory that cannot be read is
+/// returned apart with the reason, and the search goes on; only `dir` itself must be readable.
+pub fn find_files(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>)> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
+    std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     let mut seen = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let real =
-            std::fs::canonicalize(&d).with_context(|| format!("cannot read {}", d.display()))?;
+        let listed = std::fs::canonicalize(&d).and_then(|real| {
+            let entries = std::fs::read_dir(&d)?.collect::<std::io::Result<Vec<_>>>()?;
+            Ok((real, entries))
+        });
+        let (real, entries) = match listed {
+            Ok(x) => x,
+            Err(e) => {
+                unreadable.push(Unreadable {
+                    path: d.clone(),
+                    reason: format!("cannot read directory {}: {e}", d.display()),
+                });
+                continue;
+            }
+        };
         if !seen.insert(real) {
             continue;
         }
-        let entries =
-            std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
         for e in entries {
-            let p = e
-                .with_context(|| format!("cannot read {}", d.display()))?
-                .path();
+            let p = e.path();
             // metadata() follows symlinks; dangling links are skipped.
             let Ok(meta) = std::fs::metadata(&p) else {
                 continue;
@@ -252,10 +263,11 @@ pub fn find_files(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     out.sort();
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     // The same file reached through two links counts once.
     let mut real_seen = BTreeSet::new();
     out.retain(|p| real_seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 #[cfg(test)]
@@ -367,7 +379,8 @@ pub mod tests {
         std::os::unix::fs::symlink(store.join("x-ni-a"), links.join("nested/result-2")).unwrap();
         std::os::unix::fs::symlink(&links, links.join("nested/loop")).unwrap();
         std::os::unix::fs::symlink("/nonexistent", links.join("dangling")).unwrap();
-        let files = find_files(&links).unwrap();
+        let (files, unreadable) = find_files(&links).unwrap();
+        assert!(unreadable.is_empty(), "{unreadable:?}");
         assert_eq!(files.len(), 1, "{files:?}");
         assert_eq!(load(&files[0]).unwrap().name, "ni-a");
         assert!(find_files(&d.path().join("none")).is_err());
