@@ -34,8 +34,9 @@ use std::process::{Command, ExitCode, Stdio};
         (lanes assigned greedily by start time, since Nix does not say which builder ran a \
         shard) against a time axis; --record-timings merges the times of the passing shards \
         into a timings file for `plan` and for ordering `run`.\n\n\
-        Every output's directory is checked before anything is written. A result.json that \
-        cannot be read is named with the reason and left out; the report of the others is \
+        Every output's directory is checked before anything is written. A result.json (or a \
+        subdirectory) that cannot be read, is empty or malformed, or has a name that is not \
+        <variant>-<module> is named with the reason and left out; the report of the others is \
         still written.\n\n\
         Exit status: 0 all shards passed, 1 some failed or timed out, 2 input error or some \
         result.json unreadable (the outputs of the readable ones are still written). A failed \
