@@ -25,8 +25,9 @@
 # and `rts-shards run` finds it in the shard's runner.log. `rts-shards report` reads it there.
 # On failure prints the test's output, then a block naming variant, module and seed with the
 # commands that reproduce it, and exits 1. Bad input exits 2. When it cannot write its outputs
-# (a full disk) or run wasmtime at all it exits 3, an infrastructure failure, and leaves no
-# result.json: result.json is written last, and only complete.
+# (a full disk) or run wasmtime at all (exit code 125-127 of timeout) it exits 3, an
+# infrastructure failure, and leaves no result.json: result.json is written last, and only
+# complete.
 # Uses only bash, coreutils, grep, GNU time (optional: peak memory) and wasmtime.
 set -uo pipefail
 
@@ -109,14 +110,22 @@ measure=()
 gnu_time=$(type -P time) && measure=("$gnu_time" -f '%M' -o "$scratch/maxrss")
 
 start=$(date +%s.%N)
+# The test's output goes through a pipe to `cat`, whose status says whether all of it was
+# written (a full $TMPDIR would otherwise cut the log unseen).
+mkfifo "$scratch/output" || infra "cannot create a pipe in $scratch"
+cat "$scratch/output" >"$scratch/log" &
+logger=$!
 # In the background so that a TERM or INT (rts-shards on Ctrl-C) reaches the test: `timeout`
 # leads its own process group, which the trap signals before this script ends.
-timeout --kill-after=10 "$timeoutSeconds" "${measure[@]}" "${cmd[@]}" >"$scratch/log" 2>&1 &
+timeout --kill-after=10 "$timeoutSeconds" "${measure[@]}" "${cmd[@]}" >"$scratch/output" 2>&1 &
 runner=$!
 trap 'kill -TERM -- "-$runner" 2>/dev/null || kill -TERM "$runner" 2>/dev/null; exit 143' TERM INT
 wait "$runner"
 status=$?
 trap 'exit 143' TERM INT
+wait "$logger" || infra "cannot write the test's output to $scratch/log"
+# 125-127: timeout, time or wasmtime could not be run at all.
+case $status in 125 | 126 | 127) infra "cannot run $wasmtime (exit code $status): $(tail -n 3 "$scratch/log")" ;; esac
 finish=$(date +%s.%N)
 elapsed=$((${finish/./} - ${start/./})) # nanoseconds
 wall=$(printf '%d.%03d' $((elapsed / 1000000000)) $((elapsed / 1000000 % 1000)))

@@ -1019,6 +1019,31 @@ fn a_full_disk_is_an_infrastructure_failure_never_a_pass() {
     assert!(!stdout(&o).contains("PASS"), "{}", stdout(&o));
     assert!(!out.join("result.json").exists());
     assert!(!out.join("result.json.tmp").exists());
+    // The test's output would go to a full $TMPDIR: the log would be cut, so no pass either.
+    let out = f.path().join("out-tmp-full");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .env("RTS_SHARD_WASMTIME", &w)
+        .env("out", &out)
+        .env("TMPDIR", &disk.dir)
+        .env_remove("maxMemory")
+        .env_remove("timeoutSeconds")
+        .env_remove("RTS_SHARD_PRINT_COMMAND");
+    nix_shard_env(
+        &mut cmd,
+        "ni-pass",
+        "ni",
+        &[],
+        &f.wasm("ni").with_extension("cwasm"),
+    );
+    let o = cmd.output().unwrap();
+    assert_code(&o, 3);
+    assert!(
+        stderr(&o).contains("cannot write the test's output"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.join("result.json").exists());
     // As `rts-shards run` runs it, with its log directory on the full disk: exit 3, and the
     // summary says why.
     let w = w.to_str().unwrap();
@@ -1285,4 +1310,24 @@ fn the_variant_flags_are_words_never_globs() {
         "{}",
         stdout(&o)
     );
+}
+
+#[test]
+fn a_wasmtime_that_cannot_be_run_is_an_infrastructure_failure() {
+    let f = Fixture::new();
+    let out = f.path().join("out");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .env("RTS_SHARD_WASMTIME", "/nonexistent/wasmtime")
+        .env("out", &out)
+        .env_remove("RTS_SHARD_PRINT_COMMAND");
+    nix_shard_env(&mut cmd, "ni-pass", "ni", &[], Path::new("/m.cwasm"));
+    let o = cmd.output().unwrap();
+    assert_code(&o, 3);
+    assert!(
+        stderr(&o).contains("infrastructure failure: cannot run /nonexistent/wasmtime"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.join("result.json").exists());
 }
