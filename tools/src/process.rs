@@ -174,6 +174,31 @@ pub fn execute(spec: &Spec) -> Result<Outcome> {
     })
 }
 
+/// Waits for `child`, started in a process group of its own, and stops that group (SIGTERM,
+/// then SIGKILL after a grace period) when this process is asked to stop: `None` then.
+pub fn wait_or_stop(child: &mut std::process::Child) -> Result<Option<std::process::ExitStatus>> {
+    let pid = child.id() as libc::pid_t;
+    let mut stopping: Option<Instant> = None;
+    loop {
+        if let Some(status) = child.try_wait().context("cannot wait for a child")? {
+            return Ok(if stopping.is_some() {
+                None
+            } else {
+                Some(status)
+            });
+        }
+        match stopping {
+            None if interrupted() => {
+                signal_group(pid, libc::SIGTERM);
+                stopping = Some(Instant::now());
+            }
+            Some(since) if since.elapsed() >= GRACE => signal_group(pid, libc::SIGKILL),
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
+}
+
 /// Sends `sig` to the process group led by `pid` (and what is left of it).
 fn signal_group(pid: libc::pid_t, sig: libc::c_int) {
     // SAFETY: kill has no memory effects; the group is our child's (not yet reaped).

@@ -22,6 +22,7 @@ use crate::variants::{self, Built};
 use crate::{cli, process, wasmtime};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
@@ -550,16 +551,21 @@ fn nix_batch(
         build.extend(["--max-jobs", n]);
     }
     build.extend(["--expr", &expr]);
-    // Nix says what it builds and what failed on stderr; the verdicts come from the store.
-    let status = nix
+    // Nix says what it builds and what failed on stderr; the verdicts come from the store. In
+    // a process group of its own, stopped (with what it runs) on SIGINT, SIGTERM or SIGHUP.
+    let mut child = nix
         .cmd(&build)
         .stdout(Stdio::null())
-        .status()
+        .process_group(0)
+        .spawn()
         .map_err(|e| crate::exit::infra(format!("cannot run nix build: {e}")))?;
-    if process::interrupted() {
-        swept.interrupted = true;
-        return Ok(());
-    }
+    let status = match process::wait_or_stop(&mut child)? {
+        Some(status) if !process::interrupted() => status,
+        _ => {
+            swept.interrupted = true;
+            return Ok(());
+        }
+    };
     // A failed build can leave its output directory behind; only a valid path passed.
     let invalid = invalid_paths(paths.iter().map(|p| p.out.as_str()))?;
     let failed_before = swept.failures.len();
