@@ -599,9 +599,22 @@ pub fn keep_failures(temp: &mut TempDir, finished: &[Finished], interrupted: boo
         return; // dropped with `temp`
     }
     for f in finished.iter().filter(|f| !f.failed()) {
-        let _ = std::fs::remove_dir_all(&f.dir);
+        if inside(temp.path(), &f.dir) {
+            let _ = std::fs::remove_dir_all(&f.dir);
+        }
     }
     temp.keep();
+}
+
+/// Whether `dir` lies under `root` by plain names only (no `..`): the one kind of directory
+/// `keep_failures` removes, whatever a shard name held.
+fn inside(root: &Path, dir: &Path) -> bool {
+    dir.strip_prefix(root).is_ok_and(|rest| {
+        rest.components().next().is_some()
+            && rest
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+    })
 }
 
 /// Writes `--json`, `--junit` and `--record-timings`: each one even when another fails.
@@ -639,5 +652,54 @@ fn write_outputs(args: &Args, outcome: &RunOutcome) {
             ),
             Err(e) => eprintln!("rts-shards: error: cannot write {}: {e:#}", p.display()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::tests::rec;
+
+    #[test]
+    fn keep_failures_removes_passing_directories_inside_the_temporary_one_only() {
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        let mut temp = TempDir::new("keep-test").unwrap();
+        let finished = |name: &str, status, dir: PathBuf| Finished {
+            record: rec(name, status, 0.0, 1.0),
+            dir,
+            block: vec![],
+            error: None,
+        };
+        let pass = temp.path().join("ni-a");
+        std::fs::create_dir(&pass).unwrap();
+        let fail = temp.path().join("ni-b");
+        std::fs::create_dir(&fail).unwrap();
+        // A directory reached through `..` from the temporary one (through ni-b, which stays,
+        // so the path resolves) is not removed.
+        let tmp = temp.path().parent().unwrap();
+        let climbing = temp
+            .path()
+            .join("ni-b/../..")
+            .join(victim.strip_prefix(tmp).unwrap());
+        assert_eq!(
+            std::fs::canonicalize(&climbing).unwrap(),
+            std::fs::canonicalize(&victim).unwrap()
+        );
+        let all = [
+            finished("ni-a", Status::Pass, pass.clone()),
+            finished("ni-b", Status::Fail, fail.clone()),
+            finished("ni-c", Status::Pass, climbing),
+            finished("ni-d", Status::Pass, victim.clone()),
+        ];
+        keep_failures(&mut temp, &all, false);
+        assert!(!pass.exists());
+        assert!(fail.is_dir());
+        assert!(victim.is_dir());
+        let kept = temp.path().to_path_buf();
+        drop(temp);
+        assert!(kept.is_dir());
+        std::fs::remove_dir_all(kept).unwrap();
     }
 }
