@@ -29,8 +29,8 @@ use std::time::Instant;
         Each shard runs nix/run-shard.sh (or the script named by RTS_SHARDS_RUN_SHARD), the \
         builder of the Nix shard checks, with the variables Nix sets: the same wasmtime command \
         line (the variant's wasmtime_flags, -C cache=n, -W max-memory-size, \
-        -W trap-on-grow-failure=y, -W max-table-elements), the same caps and defaults (4 GiB memory, 900 s), the same \
-        result.json. --print-commands shows those command lines without running them.\n\n\
+        -W trap-on-grow-failure=y, -W max-table-elements), the same caps and defaults (4 GiB \
+        memory, 900 s), the same result.json. --print-commands shows those command lines without running them.\n\n\
         The modules come from --built DIR or --wasm VARIANT=PATH (the .cwasm beside each .wasm \
         when present, else the .wasm itself; a .cwasm without the SHA-256 of its .wasm beside it, \
         in <name>.cwasm.wasm-sha256, is an infrastructure failure); without \
