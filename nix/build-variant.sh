@@ -13,7 +13,8 @@
 #   and what nix/wasm-build-env.sh reads (RUST_LIB_SRC, VENDOR_DIRS, CARGO_OFFLINE_SH,
 #   CARGO_TARGET_DIR; WASM_BUILD_ENV_SH when this script was copied away from it).
 # Needs cargo, rustc, wasm-ld and wasmtime on PATH.
-# Writes OUT/rts_testsuite.wasm and OUT/rts_testsuite.cwasm.
+# Writes OUT/rts_testsuite.wasm, OUT/rts_testsuite.cwasm and OUT/rts_testsuite.cwasm.wasm-sha256
+# (the SHA-256 of the .wasm it was compiled from).
 set -euo pipefail
 
 out=${1:-${out:?usage: build-variant.sh OUT (or $out set, as in a Nix build)}}
@@ -50,5 +51,8 @@ mv "$out/rts_testsuite.wasm.tmp" "$out/rts_testsuite.wasm"
 source "${PRECOMPILE_FLAGS_SH:-$here/precompile-flags.sh}"
 # shellcheck disable=SC2086
 wasmtime compile -C cache=n $WASMTIME_FLAGS "${PRECOMPILE_FLAGS[@]}" "$out/rts_testsuite.wasm" -o "$out/rts_testsuite.cwasm.tmp"
+# What ties the .cwasm to its .wasm: rts-shards runs a .cwasm only beside the SHA-256 of its .wasm.
+sha256sum <"$out/rts_testsuite.wasm" >"$out/rts_testsuite.cwasm.wasm-sha256.tmp"
 mv "$out/rts_testsuite.cwasm.tmp" "$out/rts_testsuite.cwasm"
+mv "$out/rts_testsuite.cwasm.wasm-sha256.tmp" "$out/rts_testsuite.cwasm.wasm-sha256"
 echo "build-variant: $VARIANT: $(wc -c <"$out/rts_testsuite.wasm") bytes of wasm, precompiled" >&2

@@ -1,5 +1,6 @@
-# A Hydra aggregate job: succeeds when all its constituents (every shard) built, and lets Hydra
-# show them as one job (the same protocol as nixpkgs' releaseTools.aggregate).
+# A Hydra aggregate job: succeeds when all its constituents (every shard) built and each holds
+# the complete result.json of a pass (./hydra-aggregate.sh), and lets Hydra show them as one job
+# (the same protocol as nixpkgs' releaseTools.aggregate).
 {
   system,
   toolchain,
@@ -10,14 +11,5 @@ builtins.derivation {
   PATH = toolchain.shardPath;
   _hydraAggregate = true;
   preferLocalBuild = true;
-  args = [
-    ./builder.sh
-    "-c"
-    ''
-      set -euo pipefail
-      mkdir -p "$out/nix-support"
-      touch "$out/nix-support/hydra-build-products"
-      echo $constituents >"$out/nix-support/hydra-aggregate-constituents"
-    ''
-  ];
+  args = [./builder.sh ./hydra-aggregate.sh];
 }

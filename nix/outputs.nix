@@ -172,6 +172,7 @@
       vendorDir = toolsVendor;
       script = ''
         export RTS_SHARDS_RUN_SHARD=${./run-shard.sh} RTS_SHARDS_VARIANTS_FILE=${./variants.json} RTS_SHARDS_SUITES_FILE=${./suites.json}
+        export RTS_SHARDS_HYDRA_AGGREGATE=${./hydra-aggregate.sh} RTS_SHARDS_APT_INSTALL=${../tools/apt-install.sh}
         RTS_SHARDS_REQUIRE_WASMTIME=1 cargo test --locked
         touch "$out"
       '';

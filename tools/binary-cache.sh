@@ -9,7 +9,9 @@
 #   4. an unsigned cache, and the signed one under a wrong key, are refused;
 #   5. after a one-line change in a test module both stores would build the same derivations
 #      (`--dry-run`: the set each store must build, the second one with the cache).
-# Run it after a full `nix flake check` (tools/test.sh does). Needs root (it installs lighttpd).
+# Run it after a full `nix flake check` (tools/test.sh does). Needs root (it installs lighttpd if
+# missing, with no service of it started or enabled: tools/apt-install.sh; lighttpd runs only as
+# this script's process).
 # Prints its figures; exits non-zero if any of the above does not hold.
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 cd "$ROOT"
@@ -55,8 +57,9 @@ CONF
 
 step "lighttpd, and a signing key for this run"
 if ! command -v lighttpd >/dev/null; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lighttpd >/dev/null
+  # shellcheck source=tools/apt-install.sh
+  source "$ROOT/tools/apt-install.sh"
+  apt_install_no_services "lighttpd.service" "" lighttpd
 fi
 nix-store --generate-binary-cache-key rts-shards-demo-1 "$work/secret" "$work/public"
 nix-store --generate-binary-cache-key rts-shards-other-1 "$work/other-secret" "$work/other-public"

@@ -6,9 +6,12 @@
 # /nix is a separate directory (/var/lib/rts-shards/builder/nix): a second store with its own
 # database. Shards built through `--builders` run there and their outputs land in both stores.
 #
-# Usage: tools/remote-builder.sh [NUMBER_OF_SHARDS]   (needs root; installs openssh-server)
+# Usage: tools/remote-builder.sh [NUMBER_OF_SHARDS]   (needs root; installs openssh-server if
+# missing, with no service of it started or enabled and without the host keys its install
+# generates: tools/apt-install.sh; sshd runs only as this script's process)
 # Keys and ssh configuration are made for the run in a temporary directory (used through
-# `ssh -F` and NIX_SSHOPTS) and removed after it: ~/.ssh and /etc/ssh are not touched.
+# `ssh -F` and NIX_SSHOPTS) and removed after it: ~/.ssh and the host keys in /etc/ssh are not
+# touched.
 # For real machines: put them in /etc/nix/machines (or pass --builders), e.g.
 #   ssh://builder1.example x86_64-linux /root/.ssh/id_builder 8 1 - - -
 # and run `nix flake check` as usual; Hydra reads the same machines file.
@@ -21,8 +24,9 @@ port=2222
 
 step "openssh-server, and an ssh configuration of this run's own"
 if [ ! -x /usr/sbin/sshd ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssh-server >/dev/null
+  # shellcheck source=tools/apt-install.sh
+  source "$ROOT/tools/apt-install.sh"
+  apt_install_no_services "ssh.service ssh.socket" "/etc/ssh/ssh_host_*" openssh-server
 fi
 # Everything ssh needs lives in a temporary directory removed on exit: the client key, the
 # builder's host key, its authorized_keys and sshd_config, the client config and known_hosts.

@@ -10,14 +10,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
 
+/// The longest part of the destination's name kept in a temporary name, in bytes: with the
+/// `.`, `.tmp-<pid>-<n>` around it a temporary name stays within the 255 bytes of a file name,
+/// so every name the file system takes can be written.
+const TEMP_NAME_KEEPS: usize = 200;
+
 /// The temporary sibling used while writing `path`.
-fn temp_path(path: &Path) -> Result<PathBuf> {
+pub fn temp_path(path: &Path) -> Result<PathBuf> {
+    use std::os::unix::ffi::OsStrExt;
     let name = path
         .file_name()
         .with_context(|| format!("{} has no file name", path.display()))?
-        .to_string_lossy();
+        .as_bytes();
+    let kept = String::from_utf8_lossy(&name[..name.len().min(TEMP_NAME_KEEPS)]);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let tmp = format!(".{name}.tmp-{}-{n}", std::process::id());
+    let tmp = format!(".{kept}.tmp-{}-{n}", std::process::id());
     Ok(match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir.join(tmp),
         _ => PathBuf::from(tmp),
@@ -76,6 +83,17 @@ mod tests {
         // No temporary files left behind.
         let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn the_longest_file_name_can_be_written() {
+        let dir = tempfile::tempdir().unwrap();
+        for len in [243, 255] {
+            let p = dir.path().join("x".repeat(len));
+            write_atomic(&p, b"long").unwrap();
+            assert_eq!(fs::read(&p).unwrap(), b"long");
+        }
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2);
     }
 
     #[test]

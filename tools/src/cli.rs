@@ -11,10 +11,14 @@ pub const MAX_TIMEOUT_SECONDS: f64 = 7.0 * 24.0 * 3600.0;
 /// The shortest `--timeout` accepted, in seconds.
 pub const MIN_TIMEOUT_SECONDS: f64 = 0.001;
 
-/// `--jobs`: the given number (at least 1), else the number of CPUs.
+/// The most shards run at once: each is a process group with a wasmtime in it.
+pub const MAX_JOBS: usize = 1024;
+
+/// `--jobs`: the given number (1 to [`MAX_JOBS`]), else the number of CPUs.
 pub fn jobs(given: Option<usize>) -> Result<usize> {
     match given {
         Some(0) => bail!("--jobs must be at least 1"),
+        Some(n) if n > MAX_JOBS => bail!("--jobs must be at most {MAX_JOBS}, got {n}"),
         Some(n) => Ok(n),
         None => Ok(std::thread::available_parallelism()
             .map(|n| n.get())
@@ -23,13 +27,59 @@ pub fn jobs(given: Option<usize>) -> Result<usize> {
 }
 
 /// Checks that each output file can be written: its directory exists, is a directory and is
-/// writable, and the file itself is not a directory. Called before anything is written, so a
-/// bad path leaves no output half-written.
-pub fn check_outputs<'a>(paths: impl IntoIterator<Item = &'a PathBuf>) -> Result<()> {
+/// writable (a file of the name its temporary file will have is created and removed), the file
+/// itself is not a directory, no two outputs are one file and no output is one of `inputs`.
+/// Called before anything is written (or run), so a bad path leaves no output half-written.
+pub fn check_outputs<'a>(
+    paths: impl IntoIterator<Item = &'a PathBuf>,
+    inputs: &[&Path],
+) -> Result<()> {
+    let mut seen: Vec<(PathBuf, &Path)> = Vec::new();
     for p in paths {
         check_output(p)?;
+        let id = identity(p);
+        if let Some((_, first)) = seen.iter().find(|(other, _)| *other == id) {
+            bail!(
+                "{} and {} are the same file: give each output a file of its own",
+                first.display(),
+                p.display()
+            );
+        }
+        if let Some(input) = inputs.iter().find(|i| identity(i) == id) {
+            bail!(
+                "cannot write {}: it is {}, an input of this command",
+                p.display(),
+                input.display()
+            );
+        }
+        seen.push((id, p));
     }
     Ok(())
+}
+
+/// What a path names once links and `..` are resolved: the file itself when it exists, else
+/// its directory's real path and its name.
+fn identity(p: &Path) -> PathBuf {
+    if let Ok(real) = std::fs::canonicalize(p) {
+        return real;
+    }
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match (std::fs::canonicalize(dir), p.file_name()) {
+        (Ok(d), Some(name)) => d.join(name),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// The longest file name the file system of `dir` takes (`pathconf(_PC_NAME_MAX)`).
+fn name_max(dir: &Path) -> Option<usize> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(dir.as_os_str().as_bytes()).ok()?;
+    // SAFETY: `c` is a valid NUL-terminated string that outlives the call.
+    let n = unsafe { libc::pathconf(c.as_ptr(), libc::_PC_NAME_MAX) };
+    usize::try_from(n).ok().filter(|n| *n > 0)
 }
 
 fn check_output(p: &Path) -> Result<()> {
@@ -47,18 +97,24 @@ fn check_output(p: &Path) -> Result<()> {
     if p.is_dir() {
         bail!("cannot write {}: it is a directory", p.display());
     }
-    // A file created and removed at once: the one sure test of write permission.
-    let probe = dir.join(format!(".rts-shards-probe-{}", std::process::id()));
+    if let Some(max) = name_max(dir) {
+        let len = p.file_name().map_or(0, |n| n.len());
+        if len > max {
+            bail!(
+                "cannot write {}: its name is {len} bytes, the file system takes at most {max}",
+                p.display()
+            );
+        }
+    }
+    // The temporary file `atomic` will write, created and removed at once: the one sure test
+    // that the directory is writable.
+    let probe = crate::atomic::temp_path(p)?;
     match std::fs::File::create(&probe) {
         Ok(_) => {
             let _ = std::fs::remove_file(&probe);
             Ok(())
         }
-        Err(e) => bail!(
-            "cannot write {}: directory {} is not writable ({e})",
-            p.display(),
-            dir.display()
-        ),
+        Err(e) => bail!("cannot write {}: {e}", p.display()),
     }
 }
 
@@ -194,6 +250,9 @@ mod tests {
         assert!(jobs(None).unwrap() >= 1);
         assert_eq!(jobs(Some(3)).unwrap(), 3);
         assert!(jobs(Some(0)).is_err());
+        assert_eq!(jobs(Some(MAX_JOBS)).unwrap(), MAX_JOBS);
+        assert!(jobs(Some(MAX_JOBS + 1)).is_err());
+        assert!(jobs(Some(usize::MAX)).is_err());
     }
 
     #[test]
@@ -201,14 +260,43 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let ok = d.path().join("a.xml");
         let missing = d.path().join("missing").join("x.svg");
-        assert!(check_outputs([&ok]).is_ok());
-        let e = check_outputs([&ok, &missing]).unwrap_err().to_string();
+        assert!(check_outputs([&ok], &[]).is_ok());
+        let e = check_outputs([&ok, &missing], &[]).unwrap_err().to_string();
         assert!(e.contains("does not exist"), "{e}");
         let dir = d.path().to_path_buf();
-        let e = check_outputs([&dir]).unwrap_err().to_string();
+        let e = check_outputs([&dir], &[]).unwrap_err().to_string();
         assert!(e.contains("is a directory"), "{e}");
         // Nothing is left behind by the probe.
         assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn two_outputs_in_one_file_or_an_output_over_an_input_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let a = d.path().join("a.json");
+        let sub = d.path().join("sub");
+        std::fs::create_dir(&sub).unwrap();
+        // The same file by another spelling.
+        let again = sub.join("../a.json");
+        let e = check_outputs([&a, &again], &[]).unwrap_err().to_string();
+        assert!(e.contains("are the same file"), "{e}");
+        let input = d.path().join("variants.json");
+        std::fs::write(&input, b"{}").unwrap();
+        let link = d.path().join("link.json");
+        std::os::unix::fs::symlink(&input, &link).unwrap();
+        for out in [&input, &link] {
+            let e = check_outputs([&a, out], &[&input]).unwrap_err().to_string();
+            assert!(e.contains("an input of this command"), "{e}");
+        }
+        assert!(check_outputs([&a, &sub.join("a.json")], &[&input]).is_ok());
+        // A name of 255 bytes is writable; 256 is not, and that is said before anything runs.
+        assert!(check_outputs([&d.path().join("x".repeat(255))], &[]).is_ok());
+        let e = check_outputs([&d.path().join("x".repeat(256))], &[])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("the file system takes at most 255"), "{e}");
+        // Nothing is left behind: sub, variants.json and link.json only.
+        assert_eq!(std::fs::read_dir(d.path()).unwrap().count(), 3);
     }
 
     #[test]

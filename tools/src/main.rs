@@ -8,15 +8,17 @@
 //! target) and `readme` (check or write a README block generated from data). This file only
 //! parses the command line and dispatches.
 //!
-//! Exit status: 0 success, 1 test failure (or stale matrix with `--check`), 2 usage or input
-//! error, 130 interrupted (Ctrl-C).
+//! Exit status (see `exit`): 0 success, 1 test failure (or stale matrix with `--check`), 2 usage
+//! or input error, 3 infrastructure failure, 130/143/129 interrupted by SIGINT/SIGTERM/SIGHUP.
 
 mod atomic;
 mod bench;
 mod cli;
+mod exit;
 mod gantt;
 mod junit;
 mod matrix;
+mod names;
 mod plan;
 mod pool;
 mod process;
@@ -26,6 +28,7 @@ mod report;
 mod result;
 mod run;
 mod runner;
+mod seed;
 mod stats;
 mod suites;
 mod summary;
@@ -52,8 +55,10 @@ use std::process::ExitCode;
         performance figures (bench).\n\n\
         Default paths (nix/variants.json, nix/shards.json, tools/timings.json) are relative to the \
         repository root: the nearest ancestor of the current directory that has nix/variants.json.\n\n\
-        Exit status: 0 success, 1 test failure (or stale matrix), 2 usage or input error, \
-        130 interrupted."
+        Exit status: 0 success; 1 a test failed (or stale matrix); 2 usage or input error (bad \
+        flag, file or name); 3 infrastructure failure (full disk, crashed Nix, missing or \
+        mismatched .cwasm, a shard that left no complete result; also when tests failed too); \
+        130, 143, 129 interrupted by SIGINT, SIGTERM, SIGHUP (running shards are stopped)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -85,14 +90,14 @@ fn main() -> ExitCode {
         Command::Bench(a) => bench::command(a),
         Command::Readme(a) => readme::command(a),
     };
-    if process::interrupted() {
-        return ExitCode::from(130);
+    if let Some(code) = process::interrupted_status() {
+        return ExitCode::from(code);
     }
     match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("rts-shards: error: {e:#}");
-            ExitCode::from(2)
+            ExitCode::from(exit::code_of(&e))
         }
     }
 }

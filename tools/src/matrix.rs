@@ -5,6 +5,7 @@
 //! module: shards sorted by name, pretty-printed with a 2-space indent and a trailing newline.
 
 use crate::atomic;
+use crate::seed::Seed;
 use crate::timings::Timings;
 use crate::variants;
 use crate::wasm::{self, TestExport};
@@ -15,7 +16,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Seed every shard of the matrix runs with.
-pub const DEFAULT_SEED: u64 = 1;
+pub const DEFAULT_SEED: Seed = Seed::ONE;
 /// The depth of the default checks: each test's random work as the test crate sizes it.
 pub const DEFAULT_SCALE: u32 = 1;
 
@@ -39,7 +40,7 @@ pub struct Shard {
     pub module: String,
     /// The function to invoke: `test_<module>`.
     pub export: String,
-    pub seed: u64,
+    pub seed: Seed,
     /// How deep: above 1 the test runs with this many times its random work (`scaled_<module>`).
     /// The matrix holds the default checks, all at 1, and omits it.
     #[serde(default = "default_scale", skip_serializing_if = "is_default_scale")]
@@ -65,7 +66,7 @@ pub fn split_shard_name(name: &str) -> Option<(&str, &str)> {
 }
 
 /// Makes the shard of one export.
-pub fn shard(variant: &str, export: &TestExport, seed: u64) -> Shard {
+pub fn shard(variant: &str, export: &TestExport, seed: Seed) -> Shard {
     Shard {
         name: shard_name(variant, export.module()),
         variant: variant.to_string(),
@@ -86,7 +87,7 @@ pub fn build(exports: &BTreeMap<String, Vec<TestExport>>) -> Result<Matrix> {
 /// `seed_of(v)`.
 pub fn build_seeded(
     exports: &BTreeMap<String, Vec<TestExport>>,
-    seed_of: impl Fn(&str) -> u64,
+    seed_of: impl Fn(&str) -> Seed,
 ) -> Result<Matrix> {
     let mut shards = Vec::new();
     for (variant, list) in exports {
@@ -115,7 +116,13 @@ pub fn build_seeded(
 pub fn load(path: &std::path::Path) -> Result<Matrix> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read matrix file {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("malformed matrix file {}", path.display()))
+    let m: Matrix = serde_json::from_str(&text)
+        .with_context(|| format!("malformed matrix file {}", path.display()))?;
+    for s in &m.shards {
+        crate::names::check_shard(&s.name, &s.variant, &s.module, &s.export)
+            .with_context(|| format!("in matrix file {}", path.display()))?;
+    }
+    Ok(m)
 }
 
 /// The exact bytes of the matrix file.
@@ -228,7 +235,9 @@ pub fn command(args: Args) -> Result<ExitCode> {
     let variants_path = args.variants.unwrap_or_else(|| suite.variants.clone());
     let out = args.out.unwrap_or_else(|| suite.matrix.clone());
     if !args.check {
-        crate::cli::check_outputs([&out])?;
+        let mut inputs: Vec<&std::path::Path> = vec![&variants_path];
+        inputs.extend(args.wasm.iter().map(|(_, p)| p.as_path()));
+        crate::cli::check_outputs([&out], &inputs)?;
     }
     let vs = variants::load(&variants_path)?;
     let all = variants::select(&vs, &[])?;
@@ -318,7 +327,7 @@ pub(crate) mod tests {
             variant: v.into(),
             module: m.into(),
             export: format!("test_{m}"),
-            seed: 1,
+            seed: 1.into(),
             scale: DEFAULT_SCALE,
         }
     }
@@ -412,13 +421,13 @@ pub(crate) mod tests {
         let m = sample();
         let mut old = m.clone();
         old.shards.remove(0); // 64-crc32 will be "added"
-        old.shards[0].seed = 7; // ni-a changed
+        old.shards[0].seed = 7.into(); // ni-a changed
         old.shards.push(Shard {
             name: "ni-zz".into(),
             variant: "ni".into(),
             module: "zz".into(),
             export: "test_zz".into(),
-            seed: 1,
+            seed: 1.into(),
             scale: DEFAULT_SCALE,
         });
         let d = diff("shards.json", Some(&render(&old).unwrap()), &m)
@@ -428,6 +437,28 @@ pub(crate) mod tests {
         assert!(d.contains("-ni-zz\n"), "{d}");
         assert!(d.contains("~ni-a: "), "{d}");
         assert!(d.contains("1 added, 1 removed, 1 changed"), "{d}");
+    }
+
+    #[test]
+    fn a_matrix_with_a_name_that_is_a_path_is_rejected() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("shards.json");
+        let mut m = sample();
+        std::fs::write(&p, render(&m).unwrap()).unwrap();
+        assert_eq!(load(&p).unwrap(), m);
+        m.shards[0].module = "../../x".into();
+        m.shards[0].name = "64-../../x".into();
+        std::fs::write(&p, render(&m).unwrap()).unwrap();
+        let e = format!("{:#}", load(&p).unwrap_err());
+        assert!(
+            e.contains("invalid module name") && e.contains("shards.json"),
+            "{e}"
+        );
+        // A name that is not <variant>-<module>.
+        let mut m = sample();
+        m.shards[0].name = "other".into();
+        std::fs::write(&p, render(&m).unwrap()).unwrap();
+        assert!(load(&p).is_err());
     }
 
     #[test]

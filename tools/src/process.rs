@@ -1,40 +1,65 @@
 //! The process layer: runs one child in its own process group with its output in a file,
 //! reaps it with `wait4` (for its peak resident memory), kills its group at a deadline or when
-//! the user presses Ctrl-C, and the SIGINT handler that says so.
+//! this process is asked to stop (Ctrl-C, SIGTERM, SIGHUP), and the handler that says so.
 
 use anyhow::{Context, Result};
 use std::ffi::OsString;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+/// The signal that asked this process to stop (0: none yet).
+static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
-extern "C" fn on_sigint(_: libc::c_int) {
-    // Only an atomic store: async-signal-safe.
-    INTERRUPTED.store(true, Ordering::SeqCst);
+/// The signals handled alike: Ctrl-C, and what CI cancellation, `timeout` and a closed
+/// terminal send.
+pub const STOP_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
+extern "C" fn on_stop_signal(sig: libc::c_int) {
+    // Only an atomic store: async-signal-safe. The first signal is the one reported.
+    let _ = STOP_SIGNAL.compare_exchange(0, sig, Ordering::SeqCst, Ordering::SeqCst);
 }
 
-/// Installs a SIGINT (Ctrl-C) handler that only records the signal; children run in their own
-/// process groups, so the terminal's SIGINT reaches this process alone and the workers stop
-/// their children themselves (see `interrupted`).
+/// Installs a handler for SIGINT, SIGTERM and SIGHUP that only records the signal; children
+/// run in their own process groups, so a terminal's SIGINT reaches this process alone, and the
+/// workers stop their children (their whole groups) themselves (see `interrupted`).
 pub fn install_interrupt_handler() {
-    let handler: extern "C" fn(libc::c_int) = on_sigint;
-    // SAFETY: the handler only stores to an atomic; sigaction is given valid pointers.
-    unsafe {
-        let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = handler as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
-        libc::sigemptyset(&mut action.sa_mask);
-        libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut());
+    let handler: extern "C" fn(libc::c_int) = on_stop_signal;
+    for sig in STOP_SIGNALS {
+        // SAFETY: the handler only stores to an atomic; sigaction is given valid pointers.
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = handler as libc::sighandler_t;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
     }
 }
 
-/// Whether SIGINT arrived since the handler was installed.
+/// Whether SIGINT, SIGTERM or SIGHUP arrived since the handler was installed.
 pub fn interrupted() -> bool {
-    INTERRUPTED.load(Ordering::SeqCst)
+    STOP_SIGNAL.load(Ordering::SeqCst) != 0
+}
+
+/// The exit status after a stop signal, as a shell reports it: 128 + the signal (130 for
+/// SIGINT, 143 for SIGTERM, 129 for SIGHUP); `None` when none arrived.
+pub fn interrupted_status() -> Option<u8> {
+    match STOP_SIGNAL.load(Ordering::SeqCst) {
+        0 => None,
+        sig => Some(128 + sig as u8),
+    }
+}
+
+/// The name of the stop signal that arrived, for messages.
+pub fn interrupted_by() -> &'static str {
+    match STOP_SIGNAL.load(Ordering::SeqCst) {
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        _ => "Ctrl-C",
+    }
 }
 
 /// Seconds since the Unix epoch.
@@ -147,6 +172,31 @@ pub fn execute(spec: &Spec) -> Result<Outcome> {
         started_at_unix,
         finished_at_unix: unix_now(),
     })
+}
+
+/// Waits for `child`, started in a process group of its own, and stops that group (SIGTERM,
+/// then SIGKILL after a grace period) when this process is asked to stop: `None` then.
+pub fn wait_or_stop(child: &mut std::process::Child) -> Result<Option<std::process::ExitStatus>> {
+    let pid = child.id() as libc::pid_t;
+    let mut stopping: Option<Instant> = None;
+    loop {
+        if let Some(status) = child.try_wait().context("cannot wait for a child")? {
+            return Ok(if stopping.is_some() {
+                None
+            } else {
+                Some(status)
+            });
+        }
+        match stopping {
+            None if interrupted() => {
+                signal_group(pid, libc::SIGTERM);
+                stopping = Some(Instant::now());
+            }
+            Some(since) if since.elapsed() >= GRACE => signal_group(pid, libc::SIGKILL),
+            _ => {}
+        }
+        std::thread::sleep(Duration::from_millis(25));
+    }
 }
 
 /// Sends `sig` to the process group led by `pid` (and what is left of it).

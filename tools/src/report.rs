@@ -34,8 +34,9 @@ use std::process::{Command, ExitCode, Stdio};
         (lanes assigned greedily by start time, since Nix does not say which builder ran a \
         shard) against a time axis; --record-timings merges the times of the passing shards \
         into a timings file for `plan` and for ordering `run`.\n\n\
-        Every output's directory is checked before anything is written. A result.json that \
-        cannot be read is named with the reason and left out; the report of the others is \
+        Every output's directory is checked before anything is written. A result.json (or a \
+        subdirectory) that cannot be read, is empty or malformed, or has a name that is not \
+        <variant>-<module> is named with the reason and left out; the report of the others is \
         still written.\n\n\
         Exit status: 0 all shards passed, 1 some failed or timed out, 2 input error or some \
         result.json unreadable (the outputs of the readable ones are still written). A failed \
@@ -63,21 +64,6 @@ pub struct Args {
     pub no_times: bool,
 }
 
-/// The Nix store directory.
-fn store_dir() -> PathBuf {
-    std::env::var_os("NIX_STORE_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/nix/store"))
-}
-
-/// The store path (`<store>/<hash>-<name>`) holding `file`, if it is in the store.
-fn store_path_of(file: &Path) -> Option<PathBuf> {
-    let real = std::fs::canonicalize(file).ok()?;
-    let rest = real.strip_prefix(store_dir()).ok()?;
-    let top = rest.components().next()?;
-    Some(store_dir().join(top))
-}
-
 /// Where a shard's times were looked for, and what was found.
 enum Found {
     Times(Times),
@@ -93,7 +79,7 @@ fn find_times(file: &Path, r: &ShardResult) -> Found {
             Ok(t) => (t, runner_log.display().to_string()),
             Err(e) => return Found::None(format!("cannot read {}: {e}", runner_log.display())),
         }
-    } else if let Some(out) = store_path_of(file) {
+    } else if let Some(out) = crate::variants::store_path_of(file) {
         match nix_log(&out) {
             Ok(t) => (t, format!("the build log of {}", out.display())),
             Err(e) => return Found::None(format!("{e:#}")),
@@ -272,29 +258,21 @@ fn text(s: &stats::Summary, untimed: &[(String, String)], no_times: bool) -> Str
     out
 }
 
-/// The timings file with the times of the passing records merged in.
-fn recorded_timings(path: &Path, records: &[Record]) -> Result<Vec<u8>> {
-    let existing = timings::load_if_exists(path)?;
-    let (t, n) = timings::merge_records(existing, records)?;
-    eprintln!(
-        "recording {n} timings (passing shards with times) in {}",
-        path.display()
-    );
-    crate::atomic::to_pretty_json(&t).map(String::into_bytes)
-}
-
 /// Runs `rts-shards report`.
 pub fn command(args: Args) -> Result<ExitCode> {
+    let (files, unreadable_dirs) = result::find_files(&args.dir)?;
+    let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
     cli::check_outputs(
         [&args.junit, &args.json, &args.svg, &args.record_timings]
             .into_iter()
             .flatten(),
+        &inputs,
     )?;
-    let files = result::find_files(&args.dir)?;
     if files.is_empty() {
         bail!("no result.json files under {}", args.dir.display());
     }
-    let (good, unreadable) = result::load_all(&files);
+    let (good, mut unreadable) = result::load_all(&files);
+    unreadable.extend(unreadable_dirs);
     for u in &unreadable {
         eprintln!("rts-shards: error: {}", u.reason);
     }
@@ -326,10 +304,16 @@ pub fn command(args: Args) -> Result<ExitCode> {
     if let Some(p) = &args.svg {
         outputs.push((p, gantt::gantt_svg(&records).map(String::into_bytes)));
     }
-    if let Some(p) = &args.record_timings {
-        outputs.push((p, recorded_timings(p, &records)));
-    }
     cli::write_outputs(outputs);
+    if let Some(p) = &args.record_timings {
+        match timings::record(p, &records) {
+            Ok(n) => eprintln!(
+                "recorded {n} timings (passing shards with times) in {}",
+                p.display()
+            ),
+            Err(e) => eprintln!("rts-shards: error: cannot write {}: {e:#}", p.display()),
+        }
+    }
     print!("{}", text(&s, &untimed, args.no_times));
     Ok(if !s.unreadable.is_empty() {
         ExitCode::from(2)

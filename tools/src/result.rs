@@ -13,6 +13,7 @@
 //! file, the report and the Gantt chart use. Reading checks every number, so a bad record is an
 //! error naming the file, never a panic further on.
 
+use crate::seed::Seed;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -52,7 +53,7 @@ pub struct ShardResult {
     pub variant: String,
     pub module: String,
     pub export: String,
-    pub seed: u64,
+    pub seed: Seed,
     /// The depth it ran at (absent from records written before there was one: 1).
     #[serde(default = "crate::matrix::default_scale")]
     pub scale: u32,
@@ -75,7 +76,7 @@ pub struct Times {
 pub struct TimingLine {
     pub name: String,
     pub export: String,
-    pub seed: u64,
+    pub seed: Seed,
     #[serde(flatten)]
     pub times: Times,
 }
@@ -162,7 +163,31 @@ pub fn times_in_log(log: &str, r: &ShardResult) -> Result<Option<Times>> {
 pub fn load(path: &Path) -> Result<ShardResult> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("malformed result file {}", path.display()))
+    let r: ShardResult = serde_json::from_str(&text)
+        .with_context(|| format!("malformed result file {}", path.display()))?;
+    r.check()
+        .with_context(|| format!("invalid result file {}", path.display()))?;
+    Ok(r)
+}
+
+impl ShardResult {
+    /// Checks the names (see `names`) and that the status agrees with the exit code.
+    pub fn check(&self) -> Result<()> {
+        crate::names::check_shard(&self.name, &self.variant, &self.module, &self.export)?;
+        let consistent = match self.status {
+            Status::Pass => self.exit_code == Some(0),
+            Status::Fail => self.exit_code != Some(0),
+            Status::Timeout => true,
+        };
+        if !consistent {
+            bail!(
+                "status {:?} does not go with exit code {:?}",
+                self.status,
+                self.exit_code
+            );
+        }
+        Ok(())
+    }
 }
 
 /// The command that reruns a shard's Nix check (the flake mirrors `checks.<system>` under
@@ -195,26 +220,37 @@ pub fn load_all(files: &[PathBuf]) -> (Vec<(ShardResult, PathBuf)>, Vec<Unreadab
 }
 
 /// Finds `result.json` files under `dir` recursively, following symlinks (Nix `result-*`
-/// links) but visiting each real directory once. Sorted.
-pub fn find_files(dir: &Path) -> Result<Vec<PathBuf>> {
+/// links) but visiting each real directory once. Sorted. A subdirectory that cannot be read is
+/// returned apart with the reason, and the search goes on; only `dir` itself must be readable.
+pub fn find_files(dir: &Path) -> Result<(Vec<PathBuf>, Vec<Unreadable>)> {
     if !dir.is_dir() {
         bail!("{} is not a directory", dir.display());
     }
+    std::fs::read_dir(dir).with_context(|| format!("cannot read {}", dir.display()))?;
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     let mut seen = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let real =
-            std::fs::canonicalize(&d).with_context(|| format!("cannot read {}", d.display()))?;
+        let listed = std::fs::canonicalize(&d).and_then(|real| {
+            let entries = std::fs::read_dir(&d)?.collect::<std::io::Result<Vec<_>>>()?;
+            Ok((real, entries))
+        });
+        let (real, entries) = match listed {
+            Ok(x) => x,
+            Err(e) => {
+                unreadable.push(Unreadable {
+                    path: d.clone(),
+                    reason: format!("cannot read directory {}: {e}", d.display()),
+                });
+                continue;
+            }
+        };
         if !seen.insert(real) {
             continue;
         }
-        let entries =
-            std::fs::read_dir(&d).with_context(|| format!("cannot read {}", d.display()))?;
         for e in entries {
-            let p = e
-                .with_context(|| format!("cannot read {}", d.display()))?
-                .path();
+            let p = e.path();
             // metadata() follows symlinks; dangling links are skipped.
             let Ok(meta) = std::fs::metadata(&p) else {
                 continue;
@@ -227,10 +263,11 @@ pub fn find_files(dir: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     out.sort();
+    unreadable.sort_by(|a, b| a.path.cmp(&b.path));
     // The same file reached through two links counts once.
     let mut real_seen = BTreeSet::new();
     out.retain(|p| real_seen.insert(std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())));
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 #[cfg(test)]
@@ -245,7 +282,7 @@ pub mod tests {
             variant: v.into(),
             module: m.into(),
             export: format!("test_{m}"),
-            seed: 1,
+            seed: 1.into(),
             scale: 1,
             status,
             exit_code: match status {
@@ -342,10 +379,41 @@ pub mod tests {
         std::os::unix::fs::symlink(store.join("x-ni-a"), links.join("nested/result-2")).unwrap();
         std::os::unix::fs::symlink(&links, links.join("nested/loop")).unwrap();
         std::os::unix::fs::symlink("/nonexistent", links.join("dangling")).unwrap();
-        let files = find_files(&links).unwrap();
+        let (files, unreadable) = find_files(&links).unwrap();
+        assert!(unreadable.is_empty(), "{unreadable:?}");
         assert_eq!(files.len(), 1, "{files:?}");
         assert_eq!(load(&files[0]).unwrap().name, "ni-a");
         assert!(find_files(&d.path().join("none")).is_err());
+    }
+
+    #[test]
+    fn empty_and_hostile_result_files_are_rejected() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("result.json");
+        std::fs::write(&p, "").unwrap();
+        let e = format!("{:#}", load(&p).unwrap_err());
+        assert!(e.contains("malformed result file"), "{e}");
+        let cases = [
+            ("name", "ni-../../x"),
+            ("module", "../x"),
+            ("export", "test_a/.."),
+            ("variant", "n/i"),
+        ];
+        for (field, value) in cases {
+            let mut v = serde_json::to_value(res("ni-a", Status::Pass)).unwrap();
+            v[field] = value.into();
+            std::fs::write(&p, v.to_string()).unwrap();
+            let e = format!("{:#}", load(&p).unwrap_err());
+            assert!(e.contains("invalid result file"), "{field}: {e}");
+        }
+        // A pass must have exit code 0, a failure another.
+        let mut r = res("ni-a", Status::Pass);
+        r.exit_code = Some(1);
+        std::fs::write(&p, serde_json::to_string(&r).unwrap()).unwrap();
+        assert!(format!("{:#}", load(&p).unwrap_err()).contains("does not go with"));
+        r.status = Status::Fail;
+        std::fs::write(&p, serde_json::to_string(&r).unwrap()).unwrap();
+        assert_eq!(load(&p).unwrap(), r);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use crate::pool::{Event, Pool};
 use crate::progress::Progress;
 use crate::result::{Record, ShardResult, Status, Times};
 use crate::runner::{Caps, Runner, ShardSpec};
+use crate::seed::Seed;
 use crate::summary::{self, Counts, Finished};
 use crate::tempdir::TempDir;
 use crate::timings::{self, Timings};
@@ -28,24 +29,27 @@ use std::time::Instant;
         Each shard runs nix/run-shard.sh (or the script named by RTS_SHARDS_RUN_SHARD), the \
         builder of the Nix shard checks, with the variables Nix sets: the same wasmtime command \
         line (the variant's wasmtime_flags, -C cache=n, -W max-memory-size, \
-        -W trap-on-grow-failure=y), the same caps and defaults (4 GiB memory, 900 s), the same \
-        result.json. --print-commands shows those command lines without running them.\n\n\
+        -W trap-on-grow-failure=y, -W max-table-elements), the same caps and defaults (4 GiB \
+        memory, 900 s), the same result.json. --print-commands shows those command lines without running them.\n\n\
         The modules come from --built DIR or --wasm VARIANT=PATH (the .cwasm beside each .wasm \
-        when present, else the .wasm itself; a .cwasm older than its .wasm is an error); without \
+        when present, else the .wasm itself; a .cwasm without the SHA-256 of its .wasm beside it, \
+        in <name>.cwasm.wasm-sha256, is an infrastructure failure); without \
         either, each selected variant is built from source with nix/build-variant.sh into \
         --build-dir. The shards are every test_* export of each selected variant (narrowed with \
         --filter), run by --jobs workers, longest expected first according to --timings.\n\n\
         Every shard is run even after failures unless --fail-fast (then no new shard starts \
-        after the first failure). Ctrl-C stops the running shards (their process groups), prints \
-        the summary of what ran, removes temporary folders and exits 130; no output file is \
-        written then.\n\n\
+        after the first failure). Ctrl-C, SIGTERM or SIGHUP stops the running shards (their \
+        process groups), prints the summary of what ran, removes temporary folders and exits \
+        130, 143 or 129; no output file is written then.\n\n\
         The summary (stdout) lists passed and failed counts, the 5 slowest shards and, for each \
         failure, the end of its output and the reproduce lines nix/run-shard.sh printed. \
         Progress goes to stderr: a progress bar on a terminal, one line per shard otherwise. \
         Every output's directory is checked before the run; --record-timings records passing \
         shards only.\n\n\
         Exit status: 0 all passed, 1 some shard failed or timed out, 2 usage or input error, \
-        130 interrupted. A failed output write is printed and leaves the status as it is."
+        3 infrastructure failure (some shard left no complete result: full disk, a broken \
+        runner; 3 even when others failed), 130/143/129 interrupted. A failed output write is \
+        printed and leaves the status as it is."
 )]
 pub struct Args {
     #[command(flatten)]
@@ -55,8 +59,8 @@ pub struct Args {
     pub fail_fast: bool,
     /// Seed passed to every test function [default: each variant's matrix seed, 1 unless its
     /// variants file says otherwise]
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
+    #[arg(long, value_name = "N", value_parser = Seed::parse)]
+    pub seed: Option<Seed>,
     /// Write a JUnit XML report here
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
@@ -141,7 +145,7 @@ pub struct RunConfig {
     pub fail_fast: bool,
     pub caps: Caps,
     /// The seed given with --seed; `None`: each variant's matrix seed.
-    pub seed: Option<u64>,
+    pub seed: Option<Seed>,
     /// The depth of every shard (--scale).
     pub scale: u32,
     /// Used to order shards, longest first.
@@ -180,16 +184,27 @@ impl RunOutcome {
 /// Runs `rts-shards run`.
 pub fn command(args: Args) -> Result<ExitCode> {
     process::install_interrupt_handler();
+    // The inputs no output may overwrite (--record-timings may be the --timings file: it
+    // merges into it).
+    let suite = suites::get(&variants::repo_root(), &args.shards.suite)?;
+    let variants_file = args.shards.variants.clone().unwrap_or(suite.variants);
+    let inputs: Vec<&Path> = [Some(variants_file.as_path()), args.timings.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    cli::check_outputs([&args.junit, &args.json].into_iter().flatten(), &inputs)?;
     cli::check_outputs(
         [&args.junit, &args.json, &args.record_timings]
             .into_iter()
             .flatten(),
+        &[&variants_file],
     )?;
+    // Checked now; merged at the end under a lock (`timings::record`), read afresh.
     let recorded = match &args.record_timings {
-        Some(p) => Some(timings::load_if_exists(p)?),
+        Some(p) => timings::load_if_exists(p)?,
         None => None,
     };
-    if let (Some(p), Some(Some(t))) = (&args.record_timings, &recorded) {
+    if let (Some(p), Some(t)) = (&args.record_timings, &recorded) {
         t.check_depth(args.shards.scale)
             .with_context(|| format!("--record-timings {}", p.display()))?;
     }
@@ -205,22 +220,24 @@ pub fn command(args: Args) -> Result<ExitCode> {
     }
     let outcome = execute(&config)?;
     if outcome.interrupted {
-        eprintln!("interrupted: no output file written");
-        return Ok(ExitCode::from(130));
+        eprintln!(
+            "interrupted ({}): no output file written",
+            process::interrupted_by()
+        );
+        return Ok(ExitCode::from(process::interrupted_status().unwrap_or(130)));
     }
-    write_outputs(&args, &outcome, recorded);
-    Ok(if outcome.all_passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    write_outputs(&args, &outcome);
+    Ok(crate::exit::verdict(
+        !outcome.all_passed(),
+        outcome.finished.iter().any(Finished::infra),
+    ))
 }
 
 /// Resolves the shared flags and the others `RunConfig` needs into a configuration (building
 /// variants when asked to).
 pub fn config(
     args: &ShardArgs,
-    seed: Option<u64>,
+    seed: Option<Seed>,
     fail_fast: bool,
     timings_file: Option<&Path>,
     log_dir: Option<PathBuf>,
@@ -582,13 +599,26 @@ pub fn keep_failures(temp: &mut TempDir, finished: &[Finished], interrupted: boo
         return; // dropped with `temp`
     }
     for f in finished.iter().filter(|f| !f.failed()) {
-        let _ = std::fs::remove_dir_all(&f.dir);
+        if inside(temp.path(), &f.dir) {
+            let _ = std::fs::remove_dir_all(&f.dir);
+        }
     }
     temp.keep();
 }
 
+/// Whether `dir` lies under `root` by plain names only (no `..`): the one kind of directory
+/// `keep_failures` removes, whatever a shard name held.
+fn inside(root: &Path, dir: &Path) -> bool {
+    dir.strip_prefix(root).is_ok_and(|rest| {
+        rest.components().next().is_some()
+            && rest
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_)))
+    })
+}
+
 /// Writes `--json`, `--junit` and `--record-timings`: each one even when another fails.
-fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timings>>) {
+fn write_outputs(args: &Args, outcome: &RunOutcome) {
     let results = outcome.results();
     let mut outputs: Vec<(&Path, Result<Vec<u8>>)> = Vec::new();
     if let Some(p) = &args.json {
@@ -613,20 +643,63 @@ fn write_outputs(args: &Args, outcome: &RunOutcome, recorded: Option<Option<Timi
         let xml = junit::junit_xml("rts-shards run", &results, &not_run, &details);
         outputs.push((p, xml.map(String::into_bytes)));
     }
-    let mut passed = 0;
-    if let (Some(p), Some(existing)) = (&args.record_timings, recorded) {
-        let merged = timings::merge_records(existing, &results).and_then(|(t, n)| {
-            passed = n;
-            crate::atomic::to_pretty_json(&t).map(String::into_bytes)
-        });
-        outputs.push((p, merged));
-    }
-    if cli::write_outputs(outputs) {
-        if let Some(p) = &args.record_timings {
-            eprintln!(
-                "recorded {passed} timings (passing shards only) in {}",
+    cli::write_outputs(outputs);
+    if let Some(p) = &args.record_timings {
+        match timings::record(p, &results) {
+            Ok(n) => eprintln!(
+                "recorded {n} timings (passing shards only) in {}",
                 p.display()
-            );
+            ),
+            Err(e) => eprintln!("rts-shards: error: cannot write {}: {e:#}", p.display()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::result::tests::rec;
+
+    #[test]
+    fn keep_failures_removes_passing_directories_inside_the_temporary_one_only() {
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        let mut temp = TempDir::new("keep-test").unwrap();
+        let finished = |name: &str, status, dir: PathBuf| Finished {
+            record: rec(name, status, 0.0, 1.0),
+            dir,
+            block: vec![],
+            error: None,
+        };
+        let pass = temp.path().join("ni-a");
+        std::fs::create_dir(&pass).unwrap();
+        let fail = temp.path().join("ni-b");
+        std::fs::create_dir(&fail).unwrap();
+        // A directory reached through `..` from the temporary one (through ni-b, which stays,
+        // so the path resolves) is not removed.
+        let tmp = temp.path().parent().unwrap();
+        let climbing = temp
+            .path()
+            .join("ni-b/../..")
+            .join(victim.strip_prefix(tmp).unwrap());
+        assert_eq!(
+            std::fs::canonicalize(&climbing).unwrap(),
+            std::fs::canonicalize(&victim).unwrap()
+        );
+        let all = [
+            finished("ni-a", Status::Pass, pass.clone()),
+            finished("ni-b", Status::Fail, fail.clone()),
+            finished("ni-c", Status::Pass, climbing),
+            finished("ni-d", Status::Pass, victim.clone()),
+        ];
+        keep_failures(&mut temp, &all, false);
+        assert!(!pass.exists());
+        assert!(fail.is_dir());
+        assert!(victim.is_dir());
+        let kept = temp.path().to_path_buf();
+        drop(temp);
+        assert!(kept.is_dir());
+        std::fs::remove_dir_all(kept).unwrap();
     }
 }

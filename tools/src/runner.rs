@@ -9,7 +9,7 @@
 
 use crate::matrix::Shard;
 use crate::process::{self, End, Outcome, Spec};
-use crate::result::{self, ShardResult, Times};
+use crate::result::{self, ShardResult, Status, Times};
 use anyhow::{Context, Result, bail};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -175,25 +175,37 @@ impl Runner {
             deadline,
         })?;
         let result_file = out.join("result.json");
+        // The script exits 0 (pass) or 1 (the test failed or timed out) with a complete
+        // result.json; anything else (3: it could not write its outputs) leaves no usable result.
         let (result, error) = match outcome.end {
             End::Interrupted => (None, None),
             End::Deadline => (
                 None,
                 Some("the shard runner did not end in time".to_string()),
             ),
-            _ if !result_file.exists() => (
+            End::Exited(code @ (0 | 1)) if result_file.exists() => {
+                match result::load(&result_file) {
+                    Ok(r) if (r.status == Status::Pass) == (code == 0) => (Some(r), None),
+                    Ok(r) => (
+                        None,
+                        Some(format!(
+                            "{} exited {code} but its result says {}",
+                            self.script.display(),
+                            r.status.label()
+                        )),
+                    ),
+                    Err(e) => (None, Some(format!("{e:#}"))),
+                }
+            }
+            _ => (
                 None,
                 Some(format!(
-                    "{} wrote no result ({:?}): {}",
+                    "{} left no complete result ({:?}): {}",
                     self.script.display(),
                     outcome.end,
                     last_lines(&runner_log, 5).join(" / ")
                 )),
             ),
-            _ => match result::load(&result_file) {
-                Ok(r) => (Some(r), None),
-                Err(e) => (None, Some(format!("{e:#}"))),
-            },
         };
         let logged = match &result {
             Some(r) => {
@@ -209,8 +221,11 @@ impl Runner {
             started_at_unix: outcome.started_at_unix,
             finished_at_unix: outcome.finished_at_unix,
         });
-        // Without GNU time the script has no peak: the one wait4 saw (the script's too).
-        times.peak_memory_kib = times.peak_memory_kib.or(outcome.peak_memory_kib);
+        // Without GNU time the script has no peak: the one wait4 saw (the script's too). Not
+        // for a test killed at its timeout: wait4 saw only the script then, not the test.
+        if result.as_ref().is_some_and(|r| r.status != Status::Timeout) {
+            times.peak_memory_kib = times.peak_memory_kib.or(outcome.peak_memory_kib);
+        }
         Ok(Ran {
             result,
             times,
@@ -273,7 +288,7 @@ mod tests {
             variant: "64".into(),
             module: "a".into(),
             export: "test_a".into(),
-            seed: 7,
+            seed: 7.into(),
             scale: 1,
         };
         let flags = ["-W".to_string(), "memory64=y".to_string()];

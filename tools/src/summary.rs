@@ -23,6 +23,11 @@ impl Finished {
         self.record.result.status != Status::Pass
     }
 
+    /// Whether it failed for the machine's sake (no complete result), not the test's.
+    pub fn infra(&self) -> bool {
+        self.error.is_some()
+    }
+
     /// The wall time (0 for a record without times, which a local run does not make).
     pub fn wall_seconds(&self) -> f64 {
         self.record.wall_seconds().unwrap_or(0.0)
@@ -31,7 +36,7 @@ impl Finished {
     /// Why the shard failed, in a few words: the script's own reason when it gave one.
     pub fn why(&self) -> String {
         if let Some(e) = &self.error {
-            return format!("could not run: {e}");
+            return format!("infrastructure failure: {e}");
         }
         let from_block = self.block.first().and_then(|l| {
             let rest = l.strip_prefix("SHARD FAILED (")?;
@@ -88,10 +93,10 @@ pub fn fmt_kib(k: Option<u64>) -> String {
 pub struct Counts {
     /// Shards never started (after --fail-fast, or Ctrl-C).
     pub not_run: usize,
-    /// Shards stopped by Ctrl-C.
+    /// Shards stopped by Ctrl-C (or SIGTERM, SIGHUP).
     pub interrupted: Vec<String>,
     /// The seed given with --seed, if any.
-    pub seed: Option<u64>,
+    pub seed: Option<crate::seed::Seed>,
     pub wall: f64,
     pub jobs: usize,
 }
@@ -121,7 +126,7 @@ pub fn summary(finished: &[Finished], c: &Counts) -> String {
         let why = if c.interrupted.is_empty() {
             "--fail-fast"
         } else {
-            "Ctrl-C"
+            crate::process::interrupted_by()
         };
         s.push_str(&format!(", {} not run ({why})", c.not_run));
     }
@@ -154,7 +159,7 @@ fn slowest(finished: &[Finished]) -> String {
     s
 }
 
-fn failures(finished: &[Finished], seed: Option<u64>) -> String {
+fn failures(finished: &[Finished], seed: Option<crate::seed::Seed>) -> String {
     let mut failures: Vec<&Finished> = finished.iter().filter(|f| f.failed()).collect();
     failures.sort_by(|a, b| a.record.result.name.cmp(&b.record.result.name));
     let mut s = String::new();

@@ -16,11 +16,13 @@ use crate::pool::{Event, Pool};
 use crate::progress::Progress;
 use crate::run::{self, JobEnd, ShardArgs};
 use crate::runner::{self, Runner};
+use crate::seed::Seed;
 use crate::summary::Finished;
 use crate::variants::{self, Built};
 use crate::{cli, process, wasmtime};
 use anyhow::{Context, Result, bail};
 use std::collections::BTreeMap;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::Instant;
@@ -47,7 +49,8 @@ pub const MAX_RUNS: usize = 1_000_000;
         Every failing run is printed with variant, module, seed, why, the end of its log and \
         the reproduce lines nix/run-shard.sh printed; then one summary line. \
         --stop-on-failure starts no new run after the first failure (with --nix: no new batch).\n\n\
-        Exit status: 0 no seed failed, 1 some failed, 2 usage or input error, 130 interrupted."
+        Exit status: 0 no seed failed, 1 some failed, 2 usage or input error, 3 infrastructure \
+        failure (a run left no complete result, Nix failed), 130/143/129 interrupted."
 )]
 pub struct Args {
     /// A shard to sweep, by name (repeatable), e.g. ni-gc_chunk_3
@@ -75,16 +78,16 @@ pub struct Args {
 
 /// The seeds of a sweep, in the order given, each once; never empty.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Seeds(pub Vec<u64>);
+pub struct Seeds(pub Vec<Seed>);
 
 /// Parses `1..200`, `3,17,42` or a mix of both; ranges include both ends.
 pub fn parse_seeds(s: &str) -> Result<Seeds, String> {
     let mut seeds = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     let num = |t: &str| {
-        t.trim()
-            .parse::<u64>()
-            .map_err(|_| format!("expected a seed (a non-negative integer), got {t:?} in {s:?}"))
+        Seed::parse(t)
+            .map(Seed::get)
+            .map_err(|e| format!("{e} in {s:?}"))
     };
     for part in s.split(',') {
         let (a, b) = match part.split_once("..") {
@@ -104,7 +107,7 @@ pub fn parse_seeds(s: &str) -> Result<Seeds, String> {
         }
         for n in a..=b {
             if seen.insert(n) {
-                seeds.push(n);
+                seeds.push(Seed::new(n)?);
             }
         }
     }
@@ -132,6 +135,8 @@ struct Swept {
     failures: Vec<Failure>,
     /// Runs never started (after --stop-on-failure).
     not_run: usize,
+    /// Failed runs that left no complete result (infrastructure failures).
+    infra: usize,
     interrupted: bool,
 }
 
@@ -150,8 +155,8 @@ pub fn command(args: Args) -> Result<ExitCode> {
         local_sweep(&args)?
     };
     if swept.interrupted {
-        eprintln!("interrupted");
-        return Ok(ExitCode::from(130));
+        eprintln!("interrupted ({})", process::interrupted_by());
+        return Ok(ExitCode::from(process::interrupted_status().unwrap_or(130)));
     }
     print!(
         "{}",
@@ -162,11 +167,10 @@ pub fn command(args: Args) -> Result<ExitCode> {
             start.elapsed().as_secs_f64()
         )
     );
-    Ok(if swept.failures.is_empty() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(crate::exit::verdict(
+        !swept.failures.is_empty(),
+        swept.infra > 0,
+    ))
 }
 
 /// The shards named or matched, from `all`: every one of `names` must be a shard.
@@ -188,7 +192,7 @@ fn choose(all: Vec<Shard>, names: &[String], filter: &[String]) -> Result<Vec<Sh
 }
 
 /// Every (shard, seed), seed by seed.
-fn runs(shards: &[Shard], seeds: &[u64]) -> Vec<Shard> {
+fn runs(shards: &[Shard], seeds: &[Seed]) -> Vec<Shard> {
     seeds
         .iter()
         .flat_map(|&seed| shards.iter().map(move |s| Shard { seed, ..s.clone() }))
@@ -316,6 +320,7 @@ fn local_sweep(args: &Args) -> Result<(Swept, usize)> {
             swept.passed += 1;
             continue;
         }
+        swept.infra += usize::from(f.infra());
         let r = &f.record.result;
         let mut tail = f.tail(10);
         if let Some(e) = &f.error {
@@ -524,12 +529,12 @@ fn nix_batch(
     let o = nix
         .cmd(&["eval", "--json", "--impure", "--expr", &paths_expr])
         .output()
-        .context("cannot run nix eval")?;
+        .map_err(|e| crate::exit::infra(format!("cannot run nix eval: {e}")))?;
     if !o.status.success() {
-        bail!(
+        return Err(crate::exit::infra(format!(
             "nix eval of the shard derivations failed: {}",
             String::from_utf8_lossy(&o.stderr).trim()
-        );
+        )));
     }
     let paths: Vec<Paths> =
         serde_json::from_slice(&o.stdout).context("malformed `nix eval --json` output")?;
@@ -546,16 +551,21 @@ fn nix_batch(
         build.extend(["--max-jobs", n]);
     }
     build.extend(["--expr", &expr]);
-    // Nix says what it builds and what failed on stderr; the verdicts come from the store.
-    let status = nix
+    // Nix says what it builds and what failed on stderr; the verdicts come from the store. In
+    // a process group of its own, stopped (with what it runs) on SIGINT, SIGTERM or SIGHUP.
+    let mut child = nix
         .cmd(&build)
         .stdout(Stdio::null())
-        .status()
-        .context("cannot run nix build")?;
-    if process::interrupted() {
-        swept.interrupted = true;
-        return Ok(());
-    }
+        .process_group(0)
+        .spawn()
+        .map_err(|e| crate::exit::infra(format!("cannot run nix build: {e}")))?;
+    let status = match process::wait_or_stop(&mut child)? {
+        Some(status) if !process::interrupted() => status,
+        _ => {
+            swept.interrupted = true;
+            return Ok(());
+        }
+    };
     // A failed build can leave its output directory behind; only a valid path passed.
     let invalid = invalid_paths(paths.iter().map(|p| p.out.as_str()))?;
     let failed_before = swept.failures.len();
@@ -567,7 +577,9 @@ fn nix_batch(
         }
     }
     if !status.success() && swept.failures.len() == failed_before {
-        bail!("nix build failed ({status}) although every output is valid");
+        return Err(crate::exit::infra(format!(
+            "nix build failed ({status}) although every output is valid"
+        )));
     }
     Ok(())
 }
@@ -581,12 +593,12 @@ fn invalid_paths<'a>(
         .args(paths)
         .stdin(Stdio::null())
         .output()
-        .context("cannot run nix-store --check-validity")?;
+        .map_err(|e| crate::exit::infra(format!("cannot run nix-store --check-validity: {e}")))?;
     if !o.status.success() {
-        bail!(
+        return Err(crate::exit::infra(format!(
             "nix-store --check-validity failed: {}",
             String::from_utf8_lossy(&o.stderr).trim()
-        );
+        )));
     }
     Ok(String::from_utf8_lossy(&o.stdout)
         .lines()
@@ -688,8 +700,8 @@ mod tests {
 
     #[test]
     fn runs_go_seed_by_seed() {
-        let r = runs(&[shard("ni-a"), shard("ni-b")], &[5, 2]);
-        let got: Vec<(String, u64)> = r.into_iter().map(|s| (s.name, s.seed)).collect();
+        let r = runs(&[shard("ni-a"), shard("ni-b")], &[5.into(), 2.into()]);
+        let got: Vec<(String, u64)> = r.into_iter().map(|s| (s.name, s.seed.get())).collect();
         assert_eq!(
             got,
             [
@@ -712,7 +724,7 @@ mod tests {
             max_memory: Some(1024),
             timeout_seconds: Some(2.5),
         };
-        let e = call.expr(&runs(&[shard("ni-a")], &[3, 4]), &caps);
+        let e = call.expr(&runs(&[shard("ni-a")], &[3.into(), 4.into()]), &caps);
         assert_eq!(
             e,
             "let shard = (import ./nix/standin.nix).lib.shard; in [ \
@@ -725,7 +737,7 @@ mod tests {
             scale: 16,
             ..shard("ni-a")
         };
-        let e = call.expr(&runs(&[deep], &[5]), &runner::Caps::default());
+        let e = call.expr(&runs(&[deep], &[5.into()]), &runner::Caps::default());
         assert!(
             e.contains("(shard { variant = \"ni\"; module = \"a\"; export = \"test_a\"; seed = 5; scale = 16; })"),
             "{e}"

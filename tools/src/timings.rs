@@ -81,6 +81,8 @@ pub fn load(path: &Path) -> Result<Timings> {
     let t: Timings = serde_json::from_str(&text)
         .with_context(|| format!("malformed timings file {}", path.display()))?;
     for (name, timing) in &t.shards {
+        crate::names::check_shard_name(name)
+            .with_context(|| format!("timings file {}", path.display()))?;
         crate::result::check_wall_seconds(timing.wall_seconds)
             .with_context(|| format!("timings file {}: shard {name}", path.display()))?;
     }
@@ -159,6 +161,45 @@ pub fn merge_records(existing: Option<Timings>, records: &[Record]) -> Result<(T
     Ok((t, n))
 }
 
+/// Merges the times of the passing `records` into the timings file at `path` (created if
+/// missing) under an exclusive lock on its directory: the file is read, merged and replaced
+/// atomically while the lock is held, so concurrent runs recording into one file lose nothing.
+/// Returns how many were recorded.
+pub fn record(path: &Path, records: &[Record]) -> Result<usize> {
+    let _lock = DirLock::of(path)?;
+    let existing = load_if_exists(path)?;
+    let (t, n) = merge_records(existing, records)?;
+    crate::atomic::write_json_atomic(path, &t)?;
+    Ok(n)
+}
+
+/// An exclusive `flock` on a directory, released when dropped (the descriptor is closed). The
+/// directory, not the file: the file is replaced by a rename, and a lock on it would stay on
+/// the old one.
+struct DirLock(#[allow(dead_code)] std::fs::File);
+
+impl DirLock {
+    fn of(path: &Path) -> Result<DirLock> {
+        use std::os::fd::AsRawFd;
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let f = std::fs::File::open(dir)
+            .with_context(|| format!("cannot open {} to lock it", dir.display()))?;
+        loop {
+            // SAFETY: flock on a descriptor we own; no memory is passed.
+            if unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX) } == 0 {
+                return Ok(DirLock(f));
+            }
+            let e = std::io::Error::last_os_error();
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                return Err(e).with_context(|| format!("cannot lock {}", dir.display()));
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -210,6 +251,14 @@ mod tests {
         )
         .unwrap();
         assert!(load(&p).is_err());
+        // A shard name that is a path.
+        std::fs::write(
+            &p,
+            r#"{"machine":"","command":"","shards":{"ni-../x":{"wall_seconds":1,"peak_memory_kib":null}}}"#,
+        )
+        .unwrap();
+        let e = format!("{:#}", load(&p).unwrap_err());
+        assert!(e.contains("invalid shard name"), "{e}");
     }
 
     #[test]

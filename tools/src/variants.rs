@@ -4,7 +4,8 @@
 //! the extra `wasmtime` flags needed to run it. A built variant is a directory holding
 //! `rts_testsuite.wasm` and (precompiled) `rts_testsuite.cwasm`; on the command line a set of
 //! built variants is given either as `--built DIR` (with `DIR/<variant>/rts_testsuite.wasm`)
-//! or as `--wasm VARIANT=PATH` pairs (the `.cwasm` next to PATH is used when present).
+//! or as `--wasm VARIANT=PATH` pairs (the `.cwasm` next to PATH is used when present, and only
+//! with the record of the SHA-256 of the `.wasm` it was compiled from beside it).
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
@@ -30,10 +31,10 @@ pub struct Variant {
     pub wasmtime_flags: Vec<String>,
     /// The seed the matrix gives this variant's shards (Motoko's tests: 0, its own fixed data).
     #[serde(default = "default_seed")]
-    pub seed: u64,
+    pub seed: crate::seed::Seed,
 }
 
-fn default_seed() -> u64 {
+fn default_seed() -> crate::seed::Seed {
     crate::matrix::DEFAULT_SEED
 }
 
@@ -54,18 +55,7 @@ pub fn parse(text: &str) -> Result<Variants> {
         bail!("no variants defined");
     }
     for name in variants.keys() {
-        // Shard names are <variant>-<module>, and a module name has no '-': the last '-' splits.
-        if name.is_empty()
-            || name.starts_with('-')
-            || name.ends_with('-')
-            || !name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            bail!(
-                "variant name {name:?} must be non-empty, use only [A-Za-z0-9_-] and neither start nor end with '-'"
-            );
-        }
+        crate::names::check_variant(name)?;
     }
     Ok(variants)
 }
@@ -124,6 +114,30 @@ fn absolute(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
 }
 
+/// The file beside a `.cwasm` that records the SHA-256 of the `.wasm` it was compiled from:
+/// `<name>.cwasm.wasm-sha256`, 64 hex digits (anything after them, such as the `  -` of
+/// `sha256sum <x.wasm`, is ignored). nix/build-variant.sh writes it when it precompiles.
+pub fn source_hash_file(cwasm: &Path) -> PathBuf {
+    let mut name = cwasm.as_os_str().to_owned();
+    name.push(".wasm-sha256");
+    PathBuf::from(name)
+}
+
+/// The SHA-256 of a file, in lowercase hex.
+pub fn sha256_hex(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut file, &mut hasher)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
 /// Describes a variant whose module is at `wasm`; the `.cwasm` beside it is used if present.
 pub fn built_from_wasm(variant: &str, wasm: &Path) -> Result<Built> {
     if !wasm.is_file() {
@@ -134,7 +148,7 @@ pub fn built_from_wasm(variant: &str, wasm: &Path) -> Result<Built> {
     }
     let cwasm = wasm.with_extension("cwasm");
     if cwasm.is_file() {
-        check_fresh(variant, wasm, &cwasm)?;
+        check_compiled_from(variant, wasm, &cwasm)?;
     }
     Ok(Built {
         variant: variant.to_string(),
@@ -143,22 +157,53 @@ pub fn built_from_wasm(variant: &str, wasm: &Path) -> Result<Built> {
     })
 }
 
-/// Errors when the precompiled module is older than its `.wasm`: it would run stale code.
-fn check_fresh(variant: &str, wasm: &Path, cwasm: &Path) -> Result<()> {
-    let modified = |p: &Path| {
-        std::fs::metadata(p)
-            .and_then(|m| m.modified())
-            .with_context(|| format!("cannot read the modification time of {}", p.display()))
+/// The Nix store path (`<store>/<hash>-<name>`) holding `file`, if it is in the store.
+pub fn store_path_of(file: &Path) -> Option<PathBuf> {
+    let store = std::env::var_os("NIX_STORE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/nix/store"));
+    let real = std::fs::canonicalize(file).ok()?;
+    let top = real.strip_prefix(&store).ok()?.components().next()?;
+    Some(store.join(top))
+}
+
+/// Errors (an infrastructure failure) unless the `.cwasm` was compiled from this `.wasm`: its
+/// [`source_hash_file`] holds the `.wasm`'s SHA-256. Both in one Nix store path need no record:
+/// one build made them, and the store never changes them.
+fn check_compiled_from(variant: &str, wasm: &Path, cwasm: &Path) -> Result<()> {
+    if store_path_of(wasm).is_some_and(|p| Some(p) == store_path_of(cwasm)) {
+        return Ok(());
+    }
+    let record = source_hash_file(cwasm);
+    let rebuild = format!(
+        "rebuild it (nix/build-variant.sh, or wasmtime compile [the variant's wasmtime_flags] -o \
+         {c} {w} && sha256sum <{w} >{r}) or delete it",
+        c = cwasm.display(),
+        w = wasm.display(),
+        r = record.display()
+    );
+    let recorded = match std::fs::read_to_string(&record) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(crate::exit::infra(format!(
+                "variant {variant}: {} has no record of the .wasm it was compiled from ({} is \
+                 missing): {rebuild}",
+                cwasm.display(),
+                record.display()
+            )));
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", record.display())),
     };
-    if modified(cwasm)? < modified(wasm)? {
-        bail!(
-            "variant {variant}: {} is older than {}: it was compiled from an older module. \
-             Rebuild it (wasmtime compile [the variant's wasmtime_flags] -o {} {}) or delete it",
+    let recorded = recorded.split_whitespace().next().unwrap_or("");
+    let actual = sha256_hex(wasm)?;
+    if recorded != actual {
+        return Err(crate::exit::infra(format!(
+            "variant {variant}: {} was compiled from another module than {} (sha256 {recorded:?} \
+             in {}, the .wasm has {actual}): {rebuild}",
             cwasm.display(),
             wasm.display(),
-            cwasm.display(),
-            wasm.display()
-        );
+            record.display()
+        )));
     }
     Ok(())
 }
@@ -301,32 +346,30 @@ mod tests {
     }
 
     #[test]
-    fn a_cwasm_older_than_its_wasm_is_an_error() {
+    fn a_cwasm_runs_only_with_the_hash_of_its_wasm() {
         let d = tempfile::tempdir().unwrap();
         let wasm = d.path().join(WASM_FILE);
         let cwasm = wasm.with_extension("cwasm");
-        std::fs::write(&wasm, b"").unwrap();
-        std::fs::write(&cwasm, b"").unwrap();
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
-        std::fs::File::options()
-            .write(true)
-            .open(&cwasm)
-            .unwrap()
-            .set_modified(old)
-            .unwrap();
+        let record = source_hash_file(&cwasm);
+        assert!(record.ends_with("rts_testsuite.cwasm.wasm-sha256"));
+        std::fs::write(&wasm, b"abc").unwrap();
+        std::fs::write(&cwasm, b"compiled").unwrap();
+        // No record: refused, as an infrastructure failure.
+        let e = built_from_wasm("ni", &wasm).unwrap_err();
+        assert_eq!(crate::exit::code_of(&e), crate::exit::INFRA);
+        assert!(format!("{e:#}").contains("has no record"), "{e:#}");
+        // The record of another module (even a newer .cwasm).
+        std::fs::write(&record, format!("{}  -\n", "0".repeat(64))).unwrap();
         let e = format!("{:#}", built_from_wasm("ni", &wasm).unwrap_err());
-        assert!(
-            e.contains("is older than") && e.contains("Rebuild it"),
-            "{e}"
-        );
-        // Once the .cwasm is newer again it is used.
-        std::fs::File::options()
-            .write(true)
-            .open(&cwasm)
-            .unwrap()
-            .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(1))
-            .unwrap();
+        assert!(e.contains("compiled from another module"), "{e}");
+        // sha256("abc"), as `sha256sum <rts_testsuite.wasm` writes it.
+        let abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        assert_eq!(sha256_hex(&wasm).unwrap(), abc);
+        std::fs::write(&record, format!("{abc}  -\n")).unwrap();
         assert!(built_from_wasm("ni", &wasm).unwrap().cwasm.is_some());
+        // The .wasm changes: refused again.
+        std::fs::write(&wasm, b"abd").unwrap();
+        assert!(built_from_wasm("ni", &wasm).is_err());
     }
 
     #[test]
@@ -368,6 +411,12 @@ mod tests {
         std::fs::create_dir_all(d.path().join("ni")).unwrap();
         std::fs::write(d.path().join("ni").join(WASM_FILE), b"").unwrap();
         std::fs::write(d.path().join("ni").join("rts_testsuite.cwasm"), b"").unwrap();
+        let hash = sha256_hex(&d.path().join("ni").join(WASM_FILE)).unwrap();
+        std::fs::write(
+            source_hash_file(&d.path().join("ni").join("rts_testsuite.cwasm")),
+            hash,
+        )
+        .unwrap();
         let other = d.path().join("x.wasm");
         std::fs::write(&other, b"").unwrap();
         let all = select(&v, &[]).unwrap();

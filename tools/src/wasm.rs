@@ -49,7 +49,8 @@ fn fmt_sig(params: &[ValType], results: &[ValType]) -> String {
 /// Reads `path` and returns its `test_*` function exports sorted by name.
 ///
 /// Errors clearly if the file is missing, is not a wasm module (no `\0asm` magic), is a
-/// component rather than a core module, or is malformed.
+/// component rather than a core module, is malformed, or has a test export whose module name
+/// breaks the rule of `names`.
 pub fn test_exports(path: &Path) -> Result<Vec<TestExport>> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     test_exports_from_bytes(&bytes).with_context(|| format!("in {}", path.display()))
@@ -106,6 +107,9 @@ pub fn test_exports_from_bytes(bytes: &[u8]) -> Result<Vec<TestExport>> {
                     }
                     if export.name.starts_with(TEST_PREFIX) && export.name.len() > TEST_PREFIX.len()
                     {
+                        // The module name becomes a path and a Nix name: checked here.
+                        crate::names::check_module(&export.name[TEST_PREFIX.len()..])
+                            .with_context(|| format!("test export {:?}", export.name))?;
                         exports.push((export.name.to_string(), export.index));
                     } else if let Some(module) = export.name.strip_prefix(SCALED_PREFIX) {
                         scaled.push((module.to_string(), export.index));
@@ -274,6 +278,24 @@ mod tests {
         wasm.truncate(wasm.len() - 3);
         let err = test_exports_from_bytes(&wasm).unwrap_err();
         assert!(err.to_string().contains("malformed"), "{err}");
+    }
+
+    #[test]
+    fn a_test_export_that_is_not_a_word_is_an_error() {
+        for name in ["test_v/../../x", "test_a-b", "test_a b", "test_\u{e9}"] {
+            let wasm = wat::parse_str(format!(
+                r#"(module (func (export "test_ok") (param i64)) (func (export "{name}") (param i64)))"#
+            ))
+            .unwrap();
+            let e = format!("{:#}", test_exports_from_bytes(&wasm).unwrap_err());
+            assert!(e.contains("invalid module name"), "{e}");
+        }
+        // Other exports are not names of this tool: anything goes.
+        let wasm = wat::parse_str(
+            r#"(module (func (export "test_ok") (param i64)) (func (export "x/../y") (param i64)))"#,
+        )
+        .unwrap();
+        assert_eq!(names(&test_exports_from_bytes(&wasm).unwrap()), ["test_ok"]);
     }
 
     #[test]

@@ -543,3 +543,81 @@ fn report_reads_what_run_writes() {
     );
     assert!(f.path().join("r.svg").is_file());
 }
+
+#[test]
+fn report_rejects_an_empty_or_hostile_result_json() {
+    let f = Fixture::new();
+    let t0 = 1_700_000_000.0;
+    let links = shard_results(f.path(), &[record("ni-a", "pass", t0, t0 + 1.0)], false);
+    // What a full disk left before nix/run-shard.sh checked its writes, and a name that is a
+    // path.
+    std::fs::create_dir(links.join("empty")).unwrap();
+    std::fs::write(links.join("empty/result.json"), "").unwrap();
+    let mut hostile = record("ni-b", "pass", t0, t0 + 1.0);
+    hostile.as_object_mut().unwrap().remove("times");
+    hostile["name"] = "ni-../../b".into();
+    std::fs::create_dir(links.join("hostile")).unwrap();
+    std::fs::write(links.join("hostile/result.json"), hostile.to_string()).unwrap();
+    let o = f.run(&["report", links.to_str().unwrap(), "--no-times"]);
+    assert_code(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("empty/result.json") && err.contains("malformed"),
+        "{err}"
+    );
+    assert!(
+        err.contains("hostile/result.json") && err.contains("invalid shard name"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("1 shards: 1 passed"), "{}", stdout(&o));
+}
+
+#[test]
+fn report_names_an_unreadable_directory_and_reports_the_rest() {
+    let f = Fixture::new();
+    let t0 = 1_700_000_000.0;
+    let links = shard_results(f.path(), &[record("ni-a", "pass", t0, t0 + 1.0)], false);
+    let locked = links.join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    let mut perm = std::fs::metadata(&locked).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o000);
+    std::fs::set_permissions(&locked, perm).unwrap();
+    // Root reads any directory: as root, the report runs without the capabilities that let it
+    // (util-linux's setpriv drops them).
+    // SAFETY: geteuid has no preconditions.
+    let mut cmd = if unsafe { libc::geteuid() } == 0 {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--bounding-set", "-dac_override,-dac_read_search", "--"]);
+        c.arg(env!("CARGO_BIN_EXE_rts-shards"));
+        c
+    } else {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+    };
+    let o = cmd
+        .args([
+            "report",
+            links.to_str().unwrap(),
+            "--no-times",
+            "--json",
+            "r.json",
+        ])
+        .current_dir(f.path())
+        .output();
+    let mut perm = std::fs::metadata(&locked).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&locked, perm).unwrap();
+    let Ok(o) = o else {
+        eprintln!("SKIPPED report_names_an_unreadable_directory: root, and no setpriv to drop it");
+        return;
+    };
+    assert_code(&o, 2);
+    let err = stderr(&o);
+    assert!(
+        err.contains("cannot read directory") && err.contains("locked"),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("1 shards: 1 passed"), "{}", stdout(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(s["unreadable"].as_array().unwrap().len(), 1);
+}

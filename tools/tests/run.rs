@@ -79,7 +79,8 @@ fn run_reports_pass_and_trap_with_exact_reproduce_commands() {
     let cwasm = f.built().join("64/rts_testsuite.cwasm");
     let expected = format!(
         "    or:        {} run -C cache=n -W memory64=y -W max-memory-size=4294967296 \
-         -W trap-on-grow-failure=y --allow-precompiled --invoke test_trap {} 1\n",
+         -W trap-on-grow-failure=y -W max-table-elements=1048576 --allow-precompiled \
+         --invoke test_trap {} 1\n",
         std::fs::canonicalize(&w).unwrap().display(),
         std::fs::canonicalize(&cwasm).unwrap().display()
     );
@@ -192,6 +193,8 @@ fn run_timeout_kills_the_shard() {
         stdout(&o)
     );
     assert!(stdout(&o).contains("(1 timed out)"));
+    // The test's peak is unknown when it was killed, not the peak of the script around it.
+    assert!(recs[0]["times"]["peak_memory_kib"].is_null(), "{}", recs[0]);
 }
 
 #[test]
@@ -219,6 +222,36 @@ fn run_memory_cap_makes_growth_fail() {
     assert_code(&o, 0);
     let o = run(&f, &w, &["--filter", "*-grow"]);
     assert_code(&o, 0);
+}
+
+#[test]
+fn run_table_growth_is_capped_too() {
+    let Some(w) = wasmtime_or_skip("run_table_growth_is_capped_too") else {
+        return;
+    };
+    let f = Fixture::new();
+    // test_table grows a table by 2 Mi elements (16 MiB of host memory, outside the linear
+    // memory cap): refused, the test traps; test_small grows it by 1000 and passes.
+    let wasm = wat::parse_str(
+        r#"(module
+            (table 1 funcref)
+            (func (export "test_table") (param i64)
+              (ref.null func) (i32.const 2097152) table.grow 0 (i32.const -1) i32.eq
+              if unreachable end)
+            (func (export "test_small") (param i64)
+              (ref.null func) (i32.const 1000) table.grow 0 (i32.const -1) i32.eq
+              if unreachable end))"#,
+    )
+    .unwrap();
+    std::fs::write(f.wasm("ni"), wasm).unwrap();
+    let o = run(&f, &w, &["--variant", "ni", "--max-memory", "64M"]);
+    assert_code(&o, 1);
+    let out = stdout(&o);
+    assert!(out.contains("1 passed, 1 failed"), "{out}");
+    assert!(
+        out.contains("ni-table (table cap of 1048576 elements reached)"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -460,6 +493,7 @@ printf '%s|%s|%s|%s|%s\n' "$VARIANT" "$TARGET" "$FEATURES" "$WASMTIME_FLAGS" "$R
 command -v wasmtime >/dev/null
 cp {built}/$VARIANT/rts_testsuite.wasm "$out/"
 wasmtime compile $WASMTIME_FLAGS -o "$out/rts_testsuite.cwasm" "$out/rts_testsuite.wasm"
+sha256sum <"$out/rts_testsuite.wasm" >"$out/rts_testsuite.cwasm.wasm-sha256"
 "#,
         env = f.path().join("env.txt").display(),
         built = f.built().display()
@@ -583,6 +617,7 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
         f.add_variant(v, flags.iter().any(|f| f == "memory64=y"));
         // Nix runs the precompiled module; its bytes do not matter to a dry run.
         std::fs::write(f.wasm(v).with_extension("cwasm"), b"").unwrap();
+        f.record_compiled_from(v);
     }
     // Never run: --print-commands is the script's dry run. Any existing file will do.
     let wasmtime = env!("CARGO_BIN_EXE_rts-shards");
@@ -640,20 +675,42 @@ fn run_executes_the_same_command_as_the_nix_shard_for_every_variant() {
 }
 
 #[test]
-fn run_rejects_a_cwasm_older_than_its_wasm() {
+fn run_refuses_a_cwasm_compiled_from_another_module() {
+    let Some(w) = wasmtime_or_skip("run_refuses_a_cwasm_compiled_from_another_module") else {
+        return;
+    };
     let f = Fixture::new();
-    // A .cwasm, then a newer build of the .wasm beside it.
-    std::fs::write(f.wasm("ni").with_extension("cwasm"), b"").unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(20));
-    f.add_variant("ni", false);
-    // Never run: the stale module is found first.
-    let o = run(
-        &f,
-        Path::new(env!("CARGO_BIN_EXE_rts-shards")),
-        &["--variant", "ni"],
+    f.precompile(&w);
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 0);
+    // A new .wasm whose test_pass traps; the .cwasm of the old one is newer still.
+    let wasm =
+        wat::parse_str(r#"(module (func (export "test_pass") (param i64) unreachable))"#).unwrap();
+    std::fs::write(f.wasm("ni"), wasm).unwrap();
+    let cwasm = f.wasm("ni").with_extension("cwasm");
+    std::fs::File::options()
+        .write(true)
+        .open(&cwasm)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(60))
+        .unwrap();
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 3);
+    let err = stderr(&o);
+    assert!(
+        err.contains("was compiled from another module") && err.contains("rebuild it"),
+        "{err}"
     );
-    assert_code(&o, 2);
-    assert!(stderr(&o).contains("is older than"), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("PASS"), "{}", stdout(&o));
+    // Without its record, a .cwasm is refused too; compiled again and recorded, it runs (and
+    // the test now fails).
+    std::fs::remove_file(cwasm.with_extension("cwasm.wasm-sha256")).unwrap();
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 3);
+    assert!(stderr(&o).contains("has no record"), "{}", stderr(&o));
+    f.precompile(&w);
+    let o = run(&f, &w, &["--variant", "ni", "--filter", "pass"]);
+    assert_code(&o, 1);
 }
 
 /// The pids of processes whose command line mentions `needle`.
@@ -672,9 +729,10 @@ fn processes_mentioning(needle: &str) -> Vec<String> {
     out
 }
 
-#[test]
-fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
-    let Some(w) = wasmtime_or_skip("run_ctrl_c") else {
+/// Sends `signal` to a run of two looping shards: it stops them (their process groups), prints
+/// the summary, removes its temporary folders and exits `code`.
+fn stop_a_run_with(signal: i32, name: &str, code: i32) {
+    let Some(w) = wasmtime_or_skip(name) else {
         return;
     };
     let f = Fixture::new();
@@ -698,13 +756,13 @@ fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
     // SAFETY: kill has no memory effects; the pid is our child's.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, signal) };
     let o = child.wait_with_output().unwrap();
-    assert_code(&o, 130);
+    assert_code(&o, code);
     let out = stdout(&o);
     assert!(out.contains("interrupted"), "{out}");
     assert!(out.contains("2 interrupted"), "{out}");
-    assert!(out.contains("not run (Ctrl-C)"), "{out}");
+    assert!(out.contains(&format!("not run ({name})")), "{out}");
     assert!(
         stderr(&o).contains("no output file written"),
         "{}",
@@ -714,6 +772,21 @@ fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert_eq!(processes_mentioning(&built), Vec::<String>::new());
     assert_eq!(std::fs::read_dir(&tmp).unwrap().count(), 0);
+}
+
+#[test]
+fn run_ctrl_c_stops_the_shards_prints_the_summary_and_cleans_up() {
+    stop_a_run_with(libc::SIGINT, "Ctrl-C", 130);
+}
+
+#[test]
+fn run_sigterm_stops_the_shards_like_ctrl_c() {
+    stop_a_run_with(libc::SIGTERM, "SIGTERM", 143);
+}
+
+#[test]
+fn run_sighup_stops_the_shards_like_ctrl_c() {
+    stop_a_run_with(libc::SIGHUP, "SIGHUP", 129);
 }
 
 #[test]
@@ -846,4 +919,415 @@ fn shard_outputs_are_a_function_of_their_inputs() {
         tb["started_at_unix"].as_f64().unwrap() >= ta["finished_at_unix"].as_f64().unwrap(),
         "{ta} {tb}"
     );
+}
+
+/// The names of the entries of a directory, sorted.
+fn entries(d: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn a_test_export_naming_a_path_is_refused_and_touches_nothing_outside_the_log_dir() {
+    let Some(w) = wasmtime_or_skip("a_test_export_naming_a_path_is_refused") else {
+        return;
+    };
+    let f = Fixture::new();
+    // A passing shard whose name climbs out of the log directory, and a failing one (so that
+    // the passing shards' directories would be removed).
+    let wasm = wat::parse_str(
+        r#"(module
+            (func (export "test_v/../../../victim") (param i64))
+            (func (export "test_trap") (param i64) unreachable))"#,
+    )
+    .unwrap();
+    std::fs::write(f.wasm("ni"), wasm).unwrap();
+    let victim = f.path().join("victim");
+    std::fs::create_dir(&victim).unwrap();
+    std::fs::write(victim.join("keep"), b"mine").unwrap();
+    let tmp = f.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
+    std::fs::create_dir(f.path().join("a")).unwrap();
+    let w = w.to_str().unwrap();
+    let base = [
+        "run",
+        "--built",
+        "built",
+        "--wasmtime",
+        w,
+        "--variant",
+        "ni",
+    ];
+    // The default log directory (a temporary one in TMPDIR), then --log-dir a/logs: both
+    // resolve the name to <fixture>/victim.
+    for log_dir in [None, Some("a/logs")] {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"));
+        cmd.args(base).current_dir(f.path()).env("TMPDIR", &tmp);
+        if let Some(d) = log_dir {
+            cmd.args(["--log-dir", d]);
+        }
+        let o = cmd.output().unwrap();
+        assert_code(&o, 2);
+        let err = stderr(&o);
+        assert!(
+            err.contains("invalid module name \"v/../../../victim\"")
+                && err.contains("test_v/../../../victim"),
+            "{err}"
+        );
+        assert_eq!(entries(&victim), ["keep"]);
+        assert_eq!(std::fs::read(victim.join("keep")).unwrap(), b"mine");
+        assert_eq!(entries(&tmp), Vec::<String>::new());
+        assert_eq!(entries(&f.path().join("a")), Vec::<String>::new());
+    }
+    // `list` and `matrix` refuse the module too, and write nothing.
+    let o = f.run(&["list", "built/ni/rts_testsuite.wasm"]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("invalid module name"), "{}", stderr(&o));
+    let o = f.run(&["matrix", "--built", "built", "--out", "m.json"]);
+    assert_code(&o, 2);
+    assert!(!f.path().join("m.json").exists());
+    assert_eq!(
+        entries(f.path()),
+        ["a", "built", "nix", "tmp", "victim"],
+        "something was written beside the fixture"
+    );
+}
+
+#[test]
+fn a_full_disk_is_an_infrastructure_failure_never_a_pass() {
+    let Some(w) = wasmtime_or_skip("a_full_disk_is_an_infrastructure_failure") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    let Some(disk) = FullDisk::new(&f.path().join("disk"), "a_full_disk") else {
+        return;
+    };
+    // As Nix runs the shard: exit 3, no result.json, no PASS.
+    let out = disk.dir.join("out");
+    let o = nix_build_like(&f, &w, "ni-pass", &out);
+    assert_code(&o, 3);
+    assert!(
+        stderr(&o).contains("run-shard.sh: infrastructure failure: cannot write"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!stdout(&o).contains("PASS"), "{}", stdout(&o));
+    assert!(!out.join("result.json").exists());
+    assert!(!out.join("result.json.tmp").exists());
+    // The test's output would go to a full $TMPDIR: the log would be cut, so no pass either.
+    let out = f.path().join("out-tmp-full");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .env("RTS_SHARD_WASMTIME", &w)
+        .env("out", &out)
+        .env("TMPDIR", &disk.dir)
+        .env_remove("maxMemory")
+        .env_remove("timeoutSeconds")
+        .env_remove("RTS_SHARD_PRINT_COMMAND");
+    nix_shard_env(
+        &mut cmd,
+        "ni-pass",
+        "ni",
+        &[],
+        &f.wasm("ni").with_extension("cwasm"),
+    );
+    let o = cmd.output().unwrap();
+    assert_code(&o, 3);
+    assert!(
+        stderr(&o).contains("cannot write the test's output"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.join("result.json").exists());
+    // As `rts-shards run` runs it, with its log directory on the full disk: exit 3, and the
+    // summary says why.
+    let w = w.to_str().unwrap();
+    let o = f.run(&[
+        "run",
+        "--built",
+        "built",
+        "--wasmtime",
+        w,
+        "--variant",
+        "ni",
+        "--filter",
+        "pass",
+        "--log-dir",
+        "disk/logs",
+    ]);
+    assert_code(&o, 3);
+    let out = stdout(&o);
+    assert!(out.contains("infrastructure failure"), "{out}");
+    assert!(!disk.dir.join("logs/ni-pass/result.json").exists());
+}
+
+#[test]
+fn result_json_escapes_what_it_quotes() {
+    let Some(w) = wasmtime_or_skip("result_json_escapes_what_it_quotes") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    // A wasmtime whose version line has quotes, a backslash and a tab: result.json stays JSON.
+    let fake = f.path().join("wasmtime");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\n[ \"$1\" = --version ] && {{ printf 'wasmtime \"4\\\\8\"\\t1\\n'; exit 0; }}\nexec {} \"$@\"\n",
+            w.display()
+        ),
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&fake).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&fake, perm).unwrap();
+    let out = f.path().join("out");
+    let o = nix_build_like(&f, &fake, "ni-pass", &out);
+    assert_code(&o, 0);
+    let r: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("result.json")).unwrap()).unwrap();
+    assert_eq!(r["wasmtime_version"], "wasmtime \"4\\8\"\t1");
+    assert_eq!(r["status"], "pass");
+}
+
+#[test]
+fn the_hydra_aggregate_rejects_an_empty_cut_or_failed_result() {
+    let Some(w) = wasmtime_or_skip("the_hydra_aggregate_rejects") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    let script = hydra_aggregate_script();
+    let aggregate = |constituents: &[&Path]| {
+        let names: Vec<String> = constituents
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let out = f.path().join("aggregate");
+        let _ = std::fs::remove_dir_all(&out);
+        let o = std::process::Command::new("bash")
+            .arg(&script)
+            .env("constituents", names.join(" "))
+            .env("out", &out)
+            .output()
+            .unwrap();
+        (o, out)
+    };
+    let (pass, trap) = (f.path().join("pass"), f.path().join("trap"));
+    assert_code(&nix_build_like(&f, &w, "ni-pass", &pass), 0);
+    assert_code(&nix_build_like(&f, &w, "ni-trap", &trap), 1);
+    let (o, out) = aggregate(&[&pass]);
+    assert_code(&o, 0);
+    assert_eq!(
+        std::fs::read_to_string(out.join("nix-support/hydra-aggregate-constituents")).unwrap(),
+        format!("{}\n", pass.display())
+    );
+    let text = std::fs::read_to_string(pass.join("result.json")).unwrap();
+    let (empty, cut) = (f.path().join("empty"), f.path().join("cut"));
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("result.json"), "").unwrap();
+    std::fs::create_dir(&cut).unwrap();
+    std::fs::write(cut.join("result.json"), &text[..text.len() / 2]).unwrap();
+    for bad in [&trap, &empty, &cut, &f.path().join("missing")] {
+        let (o, out) = aggregate(&[&pass, bad]);
+        assert_code(&o, 1);
+        assert!(
+            stderr(&o).contains("is missing, empty, malformed or not a pass"),
+            "{}",
+            stderr(&o)
+        );
+        assert!(!out.exists());
+    }
+}
+
+#[test]
+fn seeds_above_i64_max_are_refused_where_they_are_read() {
+    let f = Fixture::new();
+    let me = env!("CARGO_BIN_EXE_rts-shards");
+    let too_big = "9223372036854775808";
+    let o = run(&f, Path::new(me), &["--seed", too_big]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("above 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+    let o = f.run(&["sweep", "ni-pass", "--seeds", &format!("1,{too_big}")]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("above 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+    // In the variants file.
+    let mut v: serde_json::Value = serde_json::from_str(VARIANTS_JSON).unwrap();
+    v["ni"]["seed"] = serde_json::Value::from(u64::MAX);
+    std::fs::write(f.path().join("nix/variants.json"), v.to_string()).unwrap();
+    let o = run(&f, Path::new(me), &[]);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("above 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+    // The script refuses it too (Nix, or a hand-made environment).
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .env("RTS_SHARD_PRINT_COMMAND", "1");
+    nix_shard_env(&mut cmd, "ni-pass", "ni", &[], Path::new("/m.cwasm"));
+    cmd.env("seed", too_big);
+    let o = cmd.output().unwrap();
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains("from 0 to 9223372036854775807"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn concurrent_runs_recording_into_one_timings_file_lose_nothing() {
+    let Some(w) = wasmtime_or_skip("concurrent_runs_recording_timings") else {
+        return;
+    };
+    let f = Fixture::new();
+    f.precompile(&w);
+    // Two runs at once, each recording its shards (which take a while) into t.json.
+    let spawn = |variant: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+            .args(["run", "--built", "built", "--wasmtime", w.to_str().unwrap()])
+            .args([
+                "--variant",
+                variant,
+                "--filter",
+                "sleepy",
+                "--filter",
+                "pass",
+            ])
+            .args(["--record-timings", "t.json", "--log-dir", variant])
+            .current_dir(f.path())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn("ni"), spawn("inc"));
+    for child in [a, b] {
+        let o = child.wait_with_output().unwrap();
+        assert_code(&o, 0);
+        assert!(stderr(&o).contains("recorded 2 timings"), "{}", stderr(&o));
+    }
+    let t: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(f.path().join("t.json")).unwrap()).unwrap();
+    assert_eq!(
+        t["shards"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["inc-pass", "inc-sleepy", "ni-pass", "ni-sleepy"]
+    );
+    // No lock or temporary file is left beside it.
+    let mut names: Vec<String> = std::fs::read_dir(f.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["built", "inc", "ni", "nix", "t.json"]);
+}
+
+#[test]
+fn outputs_that_clash_or_cannot_be_named_are_refused_before_the_run() {
+    let f = Fixture::new();
+    let me = Path::new(env!("CARGO_BIN_EXE_rts-shards"));
+    let long = "x".repeat(256);
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &["--json", "o.json", "--junit", "./o.json"],
+            "are the same file",
+        ),
+        (
+            &["--json", "o.json", "--record-timings", "o.json"],
+            "are the same file",
+        ),
+        (
+            &["--junit", "nix/variants.json"],
+            "an input of this command",
+        ),
+        (&["--json", &long], "the file system takes at most"),
+    ];
+    for (args, why) in cases {
+        let o = run(&f, me, args);
+        assert_code(&o, 2);
+        assert!(stderr(&o).contains(why), "{args:?}: {}", stderr(&o));
+        assert!(!f.path().join("logs").exists(), "{args:?} ran shards");
+        assert!(!f.path().join("o.json").exists());
+    }
+    assert_eq!(
+        std::fs::read_to_string(f.path().join("nix/variants.json")).unwrap(),
+        VARIANTS_JSON
+    );
+    // --record-timings may be the --timings file: it merges into it.
+    std::fs::write(
+        f.path().join("t.json"),
+        r#"{"machine": "m", "command": "c", "shards": {}}"#,
+    )
+    .unwrap();
+    let o = run(
+        &f,
+        me,
+        &[
+            "--timings",
+            "t.json",
+            "--record-timings",
+            "t.json",
+            "--print-commands",
+        ],
+    );
+    assert_code(&o, 0);
+}
+
+#[test]
+fn the_variant_flags_are_words_never_globs() {
+    let f = Fixture::new();
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .current_dir(f.path())
+        .env("RTS_SHARD_PRINT_COMMAND", "1")
+        .env("RTS_SHARD_WASMTIME", "/w");
+    nix_shard_env(
+        &mut cmd,
+        "ni-pass",
+        "ni",
+        &["-W".into(), "memory64=y".into(), "*".into()],
+        Path::new("/m.cwasm"),
+    );
+    let o = cmd.output().unwrap();
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).starts_with("/w run -C cache=n -W memory64=y '*' -W max-memory-size="),
+        "{}",
+        stdout(&o)
+    );
+}
+
+#[test]
+fn a_wasmtime_that_cannot_be_run_is_an_infrastructure_failure() {
+    let f = Fixture::new();
+    let out = f.path().join("out");
+    let mut cmd = std::process::Command::new("bash");
+    cmd.arg(f.path().join("nix/run-shard.sh"))
+        .env("RTS_SHARD_WASMTIME", "/nonexistent/wasmtime")
+        .env("out", &out)
+        .env_remove("RTS_SHARD_PRINT_COMMAND");
+    nix_shard_env(&mut cmd, "ni-pass", "ni", &[], Path::new("/m.cwasm"));
+    let o = cmd.output().unwrap();
+    assert_code(&o, 3);
+    assert!(
+        stderr(&o).contains("infrastructure failure: cannot run /nonexistent/wasmtime"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.join("result.json").exists());
 }

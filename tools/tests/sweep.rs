@@ -171,3 +171,66 @@ fn sweep_input_errors_exit_2() {
         assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn sigterm_stops_a_nix_sweep_and_its_nix_build() {
+    let f = Fixture::new();
+    let o = f.run(&["matrix", "--built", "built"]);
+    assert_code(&o, 0);
+    // Stand-ins: tools/nix-flags.sh (no flags: the locked nixpkgs) and a `nix` whose build
+    // runs until stopped, with a child of its own.
+    std::fs::create_dir_all(f.path().join("tools")).unwrap();
+    std::fs::write(f.path().join("tools/nix-flags.sh"), "exit 0\n").unwrap();
+    let bin = f.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let pid_file = f.path().join("build.pid");
+    let nix = bin.join("nix");
+    std::fs::write(
+        &nix,
+        format!(
+            "#!/bin/sh\ncase $1 in\n  eval) echo '[{{\"drv\": \"/nix/store/x.drv\", \"out\": \"/nix/store/x-out\"}}]' ;;\n  \
+             build) sleep 300 & echo $! >{pid}.tmp; mv {pid}.tmp {pid}; wait ;;\nesac\n",
+            pid = pid_file.display()
+        ),
+    )
+    .unwrap();
+    let mut perm = std::fs::metadata(&nix).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
+    std::fs::set_permissions(&nix, perm).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    // Output to a file, not a pipe: a nix left running would hold a pipe open.
+    let err_file = f.path().join("stderr");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rts-shards"))
+        .args(["sweep", "ni-pass", "--seeds", "1", "--nix"])
+        .current_dir(f.path())
+        .env("PATH", path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&err_file).unwrap())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !pid_file.exists() {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "the nix build never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let sleeper: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    // SAFETY: kill has no memory effects; the pid is our child's.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    let err = std::fs::read_to_string(&err_file).unwrap();
+    assert_eq!(status.code(), Some(143), "{err}");
+    assert!(err.contains("interrupted (SIGTERM)"), "{err}");
+    let gone = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        // SAFETY: signal 0 only checks that the process exists.
+        unsafe { libc::kill(sleeper, 0) != 0 }
+    });
+    assert!(gone, "the nix build's child {sleeper} survived");
+}

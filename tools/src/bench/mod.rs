@@ -58,7 +58,7 @@ fn setup(args: Args) -> Result<Ctx> {
     let vs = variants::load(&root.join("nix").join("variants.json"))?;
     variants::check_known(&vs, &args.probe_variant)?;
     let jobs = cli::jobs(args.jobs)?;
-    cli::check_outputs(args.json.iter())?;
+    cli::check_outputs(args.json.iter(), &[])?;
     let mut steps: Vec<u8> = args.steps.clone();
     if args.skip_nix {
         steps.retain(|s| ![3, 4, 6, 8, 9].contains(s));

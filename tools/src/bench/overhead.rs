@@ -23,7 +23,7 @@ fn probe_runs(c: &Ctx, module: &Path, k: u32) -> Result<Vec<f64>> {
         variant: variant.clone(),
         module: "bench".to_string(),
         export: "probe_empty".to_string(),
-        seed: 0,
+        seed: 0.into(),
         scale: crate::matrix::DEFAULT_SCALE,
     };
     let spec = ShardSpec {

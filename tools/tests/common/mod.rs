@@ -69,6 +69,17 @@ pub fn run_shard_script() -> PathBuf {
     repo_file("RTS_SHARDS_RUN_SHARD", "../nix/run-shard.sh")
 }
 
+/// nix/hydra-aggregate.sh, the builder of the Hydra aggregate jobs (or
+/// `RTS_SHARDS_HYDRA_AGGREGATE`).
+pub fn hydra_aggregate_script() -> PathBuf {
+    repo_file("RTS_SHARDS_HYDRA_AGGREGATE", "../nix/hydra-aggregate.sh")
+}
+
+/// tools/apt-install.sh (or `RTS_SHARDS_APT_INSTALL`).
+pub fn apt_install_script() -> PathBuf {
+    repo_file("RTS_SHARDS_APT_INSTALL", "apt-install.sh")
+}
+
 /// The committed nix/variants.json (or `RTS_SHARDS_VARIANTS_FILE`).
 pub fn committed_variants_file() -> PathBuf {
     repo_file("RTS_SHARDS_VARIANTS_FILE", "../nix/variants.json")
@@ -139,7 +150,24 @@ impl Fixture {
                 "{}",
                 String::from_utf8_lossy(&out.stderr)
             );
+            self.record_compiled_from(v);
         }
+    }
+
+    /// Writes the record beside `variant`'s .cwasm that ties it to its .wasm (the SHA-256 of
+    /// the .wasm in `rts_testsuite.cwasm.wasm-sha256`), as nix/build-variant.sh does.
+    pub fn record_compiled_from(&self, variant: &str) {
+        use sha2::{Digest, Sha256};
+        let wasm = self.wasm(variant);
+        let hash: String = Sha256::digest(std::fs::read(&wasm).unwrap())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::write(
+            wasm.with_extension("cwasm.wasm-sha256"),
+            format!("{hash}  -\n"),
+        )
+        .unwrap();
     }
 
     /// Runs the binary with the fixture as the current directory.
@@ -210,4 +238,47 @@ pub fn wasmtime_or_skip(test: &str) -> Option<PathBuf> {
         eprintln!("SKIPPED {test}: wasmtime is not installed (run tools/setup.sh)");
     }
     w
+}
+
+/// A real full disk: a 64 KiB tmpfs mounted at a directory and filled up, unmounted when
+/// dropped. Mounting needs root (as CI runs); elsewhere `new` prints why and gives `None`.
+pub struct FullDisk {
+    pub dir: PathBuf,
+}
+
+impl FullDisk {
+    pub fn new(dir: &Path, test: &str) -> Option<FullDisk> {
+        std::fs::create_dir_all(dir).unwrap();
+        let mount = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", "size=64k", "tmpfs"])
+            .arg(dir)
+            .output();
+        match mount {
+            Ok(o) if o.status.success() => {}
+            Ok(o) => {
+                eprintln!(
+                    "SKIPPED {test}: cannot mount a tmpfs: {}",
+                    stderr(&o).trim()
+                );
+                return None;
+            }
+            Err(e) => {
+                eprintln!("SKIPPED {test}: cannot run mount: {e}");
+                return None;
+            }
+        }
+        let disk = FullDisk {
+            dir: dir.to_path_buf(),
+        };
+        // Fill it: the write stops at ENOSPC.
+        let err = std::fs::write(dir.join("fill"), vec![0u8; 128 << 10]).unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOSPC), "{err}");
+        Some(disk)
+    }
+}
+
+impl Drop for FullDisk {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+    }
 }
