@@ -95,7 +95,11 @@ build_set() { # suffix ("" or -upstream)
   local v paths=() installables=() t0
   for v in "${variants[@]}"; do installables+=(".#packages.$system.$v$1"); done
   mapfile -t paths < <(nix eval "${NIX_FLAGS[@]}" --raw ".#packages.$system" --apply \
-    "p: builtins.concatStringsSep \"\\n\" (map (v: p.\${v}.outPath) [$(printf '"%s%s" ' "${variants[@]/%/$1}")])" 2>/dev/null)
+    "p: builtins.concatStringsSep \"\\n\" (map (v: p.\${v}.outPath) [$(printf '"%s" ' "${variants[@]/%/$1}")])" 2>/dev/null)
+  [ ${#paths[@]} -eq ${#variants[@]} ] || {
+    echo "bench-motoko: found ${#paths[@]} of ${#variants[@]} test binaries$1" >&2
+    return 1
+  }
   for v in "${paths[@]}"; do
     [ ! -e "$v" ] || nix store delete "${NIX_OPTS[@]}" "$v" 2>/dev/null || {
       echo "bench-motoko: cannot delete $v (a GC root holds it?)" >&2
