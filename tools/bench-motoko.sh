@@ -101,7 +101,7 @@ build_set() { # suffix ("" or -upstream)
     return 1
   }
   for v in "${paths[@]}"; do
-    [ ! -e "$v" ] || nix store delete "${NIX_OPTS[@]}" "$v" 2>/dev/null || {
+    [ ! -e "$v" ] || nix store delete "${NIX_OPTS[@]}" "$v" >/dev/null 2>&1 || {
       echo "bench-motoko: cannot delete $v (a GC root holds it?)" >&2
       return 1
     }
