@@ -6,8 +6,16 @@ use common::*;
 use std::path::Path;
 
 /// A POSIX sh script at `path`, executable.
+/// The `sh` on PATH: a Nix build has no /bin/sh.
+fn sh() -> std::path::PathBuf {
+    std::env::split_paths(&std::env::var_os("PATH").unwrap())
+        .map(|dir| dir.join("sh"))
+        .find(|sh| sh.is_file())
+        .expect("an sh on PATH")
+}
+
 fn script(path: &Path, text: &str) {
-    std::fs::write(path, format!("#!/bin/sh\n{text}")).unwrap();
+    std::fs::write(path, format!("#!{}\n{text}", sh().display())).unwrap();
     let mut perm = std::fs::metadata(path).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
     std::fs::set_permissions(path, perm).unwrap();
@@ -27,7 +35,7 @@ fn install(dir: &Path, install_status: i32) -> std::process::Output {
         &format!(
             "echo \"apt-get $*\" >>{log}\n\
              [ \"$1\" = install ] || exit 0\n\
-             \"$RTS_POLICY_RC_D\" ssh start; echo \"policy-rc.d: $?\" >>{log}\n\
+             sh \"$RTS_POLICY_RC_D\" ssh start; echo \"policy-rc.d: $?\" >>{log}\n\
              touch {keys}/ssh_host_ed25519_key\n\
              exit {install_status}\n",
             log = log.display(),
