@@ -6,16 +6,8 @@ use common::*;
 use std::path::Path;
 
 /// A POSIX sh script at `path`, executable.
-/// The `sh` on PATH: a Nix build has no /bin/sh.
-fn sh() -> std::path::PathBuf {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap())
-        .map(|dir| dir.join("sh"))
-        .find(|sh| sh.is_file())
-        .expect("an sh on PATH")
-}
-
 fn script(path: &Path, text: &str) {
-    std::fs::write(path, format!("#!{}\n{text}", sh().display())).unwrap();
+    std::fs::write(path, format!("{}\n{text}", common::sh_shebang())).unwrap();
     let mut perm = std::fs::metadata(path).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o755);
     std::fs::set_permissions(path, perm).unwrap();

@@ -1078,7 +1078,8 @@ fn result_json_escapes_what_it_quotes() {
     std::fs::write(
         &fake,
         format!(
-            "#!/bin/sh\n[ \"$1\" = --version ] && {{ printf 'wasmtime \"4\\\\8\"\\t1\\n'; exit 0; }}\nexec {} \"$@\"\n",
+            "{}\n[ \"$1\" = --version ] && {{ printf 'wasmtime \"4\\\\8\"\\t1\\n'; exit 0; }}\nexec {} \"$@\"\n",
+            sh_shebang(),
             w.display()
         ),
     )

@@ -188,8 +188,9 @@ fn sigterm_stops_a_nix_sweep_and_its_nix_build() {
     std::fs::write(
         &nix,
         format!(
-            "#!/bin/sh\ncase $1 in\n  eval) echo '[{{\"drv\": \"/nix/store/x.drv\", \"out\": \"/nix/store/x-out\"}}]' ;;\n  \
+            "{}\ncase $1 in\n  eval) echo '[{{\"drv\": \"/nix/store/x.drv\", \"out\": \"/nix/store/x-out\"}}]' ;;\n  \
              build) sleep 300 & echo $! >{pid}.tmp; mv {pid}.tmp {pid}; wait ;;\nesac\n",
+            sh_shebang(),
             pid = pid_file.display()
         ),
     )

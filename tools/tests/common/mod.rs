@@ -282,3 +282,12 @@ impl Drop for FullDisk {
         let _ = Command::new("umount").arg(&self.dir).status();
     }
 }
+
+/// `#!` and the `sh` on PATH, for the tests' stand-in scripts: a Nix build has no /bin/sh.
+pub fn sh_shebang() -> String {
+    let sh = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join("sh"))
+        .find(|sh| sh.is_file())
+        .expect("an sh on PATH");
+    format!("#!{}", sh.display())
+}
